@@ -1,0 +1,76 @@
+package dev.uapsync;
+
+import java.io.IOException;
+import java.sql.SQLException;
+import java.util.Locale;
+
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.core.NestedExceptionUtils;
+import org.springframework.dao.DataAccessException;
+import org.springframework.web.client.ResourceAccessException;
+
+import dev.uapsync.store.RejectLimitExceededException;
+import dev.uapsync.uap.UapException;
+
+/**
+ * Turns a failure into the one line an operator reads: its cause and the fix, never a
+ * stack trace, never a secret.
+ */
+final class Failures {
+
+	private Failures() {
+	}
+
+	/**
+	 * Describes a failure in one line.
+	 * @param failure what was thrown
+	 * @return the line
+	 */
+	static String describe(Throwable failure) {
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			if (cause instanceof ConfigurationException || cause instanceof UapException
+					|| cause instanceof RejectLimitExceededException) {
+				return oneLine(cause.getMessage());
+			}
+			if (cause instanceof BindException bind) {
+				return describe(bind);
+			}
+		}
+		Throwable root = NestedExceptionUtils.getMostSpecificCause(failure);
+		String what = root.getClass().getSimpleName() + ": " + oneLine(root.getMessage());
+		if (has(failure, SQLException.class) || has(failure, DataAccessException.class)) {
+			return "Database error (" + what + "): check SPRING_DATASOURCE_URL, SPRING_DATASOURCE_USERNAME "
+					+ "and SPRING_DATASOURCE_PASSWORD, and that the database is up";
+		}
+		if (has(failure, ResourceAccessException.class) || has(failure, IOException.class)) {
+			return "Cannot reach the UAP (" + what + "): check UAP_BASE_URL, the network and the UAP";
+		}
+		return what;
+	}
+
+	private static String describe(BindException bind) {
+		String name = bind.getName().toString();
+		String variable = name.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+		String value = "";
+		if (bind.getProperty() != null && !name.contains("token") && !name.contains("password")) {
+			value = "='" + bind.getProperty().getValue() + "'";
+		}
+		Throwable cause = NestedExceptionUtils.getMostSpecificCause(bind);
+		return variable + value + " is not valid (" + oneLine(cause.getMessage()) + "): fix " + variable + " (property "
+				+ name + ")";
+	}
+
+	private static boolean has(Throwable failure, Class<? extends Throwable> type) {
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			if (type.isInstance(cause)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	static String oneLine(String message) {
+		return (message != null) ? message.replaceAll("\\s+", " ").strip() : "(no message)";
+	}
+
+}

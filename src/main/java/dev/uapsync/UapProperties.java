@@ -1,0 +1,175 @@
+package dev.uapsync;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.beans.factory.InitializingBean;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Every setting of uap-user-sync, bound from the {@code uap.*} properties. Each has an
+ * environment variable of the relaxed form: {@code uap.page-size} is
+ * {@code UAP_PAGE_SIZE}.
+ *
+ * <p>
+ * Values are checked when the application starts, so that a bad one fails before the
+ * first request with a {@link ConfigurationException} naming the setting and the fix.
+ */
+@ConfigurationProperties("uap")
+public class UapProperties implements InitializingBean {
+
+	/**
+	 * The largest page size accepted.
+	 */
+	public static final int MAX_PAGE_SIZE = 10_000;
+
+	/**
+	 * Base URL of the UAP API, e.g. {@code http://localhost:8000/api/v1}; the path
+	 * {@code /apps/mapping/users} is appended. Required; no default.
+	 */
+	private @Nullable String baseUrl;
+
+	/**
+	 * The application's access token, sent as {@code X-App-Access-Token}. Either this or
+	 * {@link #accessTokenFile} is required. Never logged, never stored.
+	 */
+	private @Nullable String accessToken;
+
+	/**
+	 * A file holding the access token (surrounding white space is ignored), for secrets
+	 * mounted as files. Used when {@link #accessToken} is not set.
+	 */
+	private @Nullable Path accessTokenFile;
+
+	/**
+	 * Users asked for per page (the {@code limit} parameter), and so the number of users
+	 * written per transaction. Default 100, from 1 to 10000.
+	 */
+	private int pageSize = 100;
+
+	/**
+	 * Most rejected users one sync (with its restarts) may record before it fails.
+	 * Default 1000; 0 fails the sync at the first reject.
+	 */
+	private int rejectLimit = 1000;
+
+	/**
+	 * Shortest time between two progress lines in the log; progress is logged at most
+	 * once per page. Default 10 s; 0 logs every page.
+	 */
+	private Duration progressInterval = Duration.ofSeconds(10);
+
+	private final Http http = new Http();
+
+	public @Nullable String getBaseUrl() {
+		return this.baseUrl;
+	}
+
+	public void setBaseUrl(@Nullable String baseUrl) {
+		this.baseUrl = baseUrl;
+	}
+
+	public @Nullable String getAccessToken() {
+		return this.accessToken;
+	}
+
+	public void setAccessToken(@Nullable String accessToken) {
+		this.accessToken = accessToken;
+	}
+
+	public @Nullable Path getAccessTokenFile() {
+		return this.accessTokenFile;
+	}
+
+	public void setAccessTokenFile(@Nullable Path accessTokenFile) {
+		this.accessTokenFile = accessTokenFile;
+	}
+
+	public int getPageSize() {
+		return this.pageSize;
+	}
+
+	public void setPageSize(int pageSize) {
+		this.pageSize = pageSize;
+	}
+
+	public int getRejectLimit() {
+		return this.rejectLimit;
+	}
+
+	public void setRejectLimit(int rejectLimit) {
+		this.rejectLimit = rejectLimit;
+	}
+
+	public Duration getProgressInterval() {
+		return this.progressInterval;
+	}
+
+	public void setProgressInterval(Duration progressInterval) {
+		this.progressInterval = progressInterval;
+	}
+
+	public Http getHttp() {
+		return this.http;
+	}
+
+	@Override
+	public void afterPropertiesSet() {
+		if (this.pageSize < 1 || this.pageSize > MAX_PAGE_SIZE) {
+			throw new ConfigurationException("UAP_PAGE_SIZE=" + this.pageSize + " is out of range: set it from 1 to "
+					+ MAX_PAGE_SIZE + " (default 100)");
+		}
+		if (this.rejectLimit < 0) {
+			throw new ConfigurationException(
+					"UAP_REJECT_LIMIT=" + this.rejectLimit + " is negative: set it to 0 or more (default 1000)");
+		}
+		requirePositive(this.http.connectTimeout, "UAP_HTTP_CONNECT_TIMEOUT");
+		requirePositive(this.http.readTimeout, "UAP_HTTP_READ_TIMEOUT");
+		if (this.progressInterval.isNegative()) {
+			throw new ConfigurationException(
+					"UAP_PROGRESS_INTERVAL=" + this.progressInterval + " is negative: set it to 0 or more, e.g. 10s");
+		}
+	}
+
+	private static void requirePositive(Duration duration, String name) {
+		if (duration.isNegative() || duration.isZero()) {
+			throw new ConfigurationException(name + "=" + duration + " must be positive, e.g. 5s");
+		}
+	}
+
+	/**
+	 * HTTP settings for the calls to the UAP.
+	 */
+	public static class Http {
+
+		/**
+		 * Longest wait for a TCP connection to the UAP. Default 5 s.
+		 */
+		private Duration connectTimeout = Duration.ofSeconds(5);
+
+		/**
+		 * Longest wait for a page's answer once the request is sent. Default 30 s.
+		 */
+		private Duration readTimeout = Duration.ofSeconds(30);
+
+		public Duration getConnectTimeout() {
+			return this.connectTimeout;
+		}
+
+		public void setConnectTimeout(Duration connectTimeout) {
+			this.connectTimeout = connectTimeout;
+		}
+
+		public Duration getReadTimeout() {
+			return this.readTimeout;
+		}
+
+		public void setReadTimeout(Duration readTimeout) {
+			this.readTimeout = readTimeout;
+		}
+
+	}
+
+}

@@ -1,0 +1,201 @@
+package dev.uapsync.demo;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+import dev.uapsync.demo.DemoUsers.DemoUser;
+
+/**
+ * A small local UAP serving {@link DemoUsers} at {@code /api/v1/apps/mapping/users}, as
+ * the real endpoint does: {@code skip} and {@code limit}, the {@code X-App-Access-Token}
+ * header, {@code {"total", "items"}} answers, HTTP 401 for a wrong token and a
+ * FastAPI-style 422 for a negative parameter. A {@code limit} above the largest page is
+ * clamped without a word, as some servers do.
+ *
+ * <p>
+ * It listens on 127.0.0.1 only. Thread safe.
+ */
+public final class DemoServer implements AutoCloseable {
+
+	/**
+	 * The API base path; the sync appends {@code /apps/mapping/users}.
+	 */
+	public static final String BASE_PATH = "/api/v1";
+
+	private final HttpServer server;
+
+	private final ExecutorService executor;
+
+	private final DemoUsers users;
+
+	private final @Nullable String token;
+
+	private final int maxLimit;
+
+	private final JsonMapper jsonMapper = JsonMapper.builder().build();
+
+	private DemoServer(HttpServer server, DemoUsers users, @Nullable String token, int maxLimit) {
+		this.server = server;
+		this.users = users;
+		this.token = token;
+		this.maxLimit = maxLimit;
+		this.executor = Executors.newFixedThreadPool(4);
+		server.setExecutor(this.executor);
+		server.createContext(BASE_PATH + "/apps/mapping/users", this::handle);
+	}
+
+	/**
+	 * Starts a server.
+	 * @param port the port on 127.0.0.1, 0 for any free one
+	 * @param users the users to serve
+	 * @param token the token to require, or {@code null} to accept any non-empty token
+	 * @param maxLimit the largest page; a larger {@code limit} is clamped to it
+	 * @return the running server
+	 * @throws IOException when the port cannot be bound
+	 */
+	public static DemoServer start(int port, DemoUsers users, @Nullable String token, int maxLimit) throws IOException {
+		HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
+		DemoServer demo = new DemoServer(server, users, token, maxLimit);
+		server.start();
+		return demo;
+	}
+
+	/**
+	 * Returns the base URL to give the sync as {@code UAP_BASE_URL}.
+	 * @return the base URL
+	 */
+	public String baseUrl() {
+		return "http://127.0.0.1:" + this.server.getAddress().getPort() + BASE_PATH;
+	}
+
+	@Override
+	public void close() {
+		this.server.stop(0);
+		this.executor.shutdownNow();
+	}
+
+	private void handle(HttpExchange exchange) throws IOException {
+		try (exchange) {
+			if (!"GET".equals(exchange.getRequestMethod())) {
+				send(exchange, 405, "{\"detail\":\"Method Not Allowed\"}");
+				return;
+			}
+			String sent = exchange.getRequestHeaders().getFirst("X-App-Access-Token");
+			if (sent == null || sent.isEmpty() || (this.token != null && !this.token.equals(sent))) {
+				send(exchange, 401, "{\"detail\":\"Invalid or missing access token\"}");
+				return;
+			}
+			Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
+			Long skip = parse(query.getOrDefault("skip", "0"));
+			Long limit = parse(query.getOrDefault("limit", "100"));
+			if (skip == null || skip < 0 || limit == null || limit < 0) {
+				send(exchange, 422, "{\"detail\":[{\"loc\":[\"query\",\""
+						+ ((skip == null || skip < 0) ? "skip" : "limit")
+						+ "\"],\"msg\":\"ensure this value is greater than or equal to 0\",\"type\":\"value_error\"}]}");
+				return;
+			}
+			send(exchange, 200, page(skip, Math.min(limit, this.maxLimit)));
+		}
+	}
+
+	private String page(long skip, long limit) {
+		ObjectNode root = this.jsonMapper.createObjectNode();
+		root.put("total", this.users.count());
+		ArrayNode items = root.putArray("items");
+		long end = Math.min(this.users.count(), skip + limit);
+		for (long i = skip; i < end; i++) {
+			DemoUser user = this.users.user(i);
+			ObjectNode item = items.addObject();
+			if (user.mobileAsNumber()) {
+				item.put("mobile", Long.parseLong(user.rawMobile()));
+			}
+			else {
+				item.put("mobile", user.rawMobile());
+			}
+			item.put("name", user.rawName());
+			item.put("english_name", user.rawEnglishName());
+		}
+		return this.jsonMapper.writeValueAsString(root);
+	}
+
+	private static void send(HttpExchange exchange, int status, String json) throws IOException {
+		byte[] body = json.getBytes(StandardCharsets.UTF_8);
+		exchange.getResponseHeaders().set("Content-Type", "application/json");
+		exchange.sendResponseHeaders(status, body.length);
+		try (OutputStream out = exchange.getResponseBody()) {
+			out.write(body);
+		}
+	}
+
+	private static Map<String, String> query(@Nullable String rawQuery) {
+		Map<String, String> result = new HashMap<>();
+		if (rawQuery != null) {
+			for (String pair : rawQuery.split("&")) {
+				int eq = pair.indexOf('=');
+				if (eq > 0) {
+					result.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+							URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+				}
+			}
+		}
+		return result;
+	}
+
+	private static @Nullable Long parse(String value) {
+		try {
+			return Long.parseLong(value);
+		}
+		catch (NumberFormatException ex) {
+			return null;
+		}
+	}
+
+	/**
+	 * Runs a demo server until the process is stopped: {@code demo-server [--port 8000]
+	 * [--users 5000] [--seed 1] [--max-limit 1000]}. It requires the token in
+	 * {@code UAP_ACCESS_TOKEN} when that is set, and accepts any token otherwise.
+	 * @param args the options
+	 * @param out where to say where it listens
+	 * @return never, unless the options are wrong (then 2)
+	 * @throws Exception when the server cannot start
+	 */
+	public static int run(String[] args, PrintStream out) throws Exception {
+		Map<String, Long> options = new HashMap<>(
+				Map.of("--port", 8000L, "--users", 5000L, "--seed", 1L, "--max-limit", 1000L));
+		for (int i = 0; i < args.length; i += 2) {
+			Long value = (i + 1 < args.length) ? parse(args[i + 1]) : null;
+			if (!options.containsKey(args[i]) || value == null || value < 0) {
+				out.println("Usage: demo-server [--port 8000] [--users 5000] [--seed 1] [--max-limit 1000]");
+				return 2;
+			}
+			options.put(args[i], value);
+		}
+		String token = System.getenv("UAP_ACCESS_TOKEN");
+		DemoUsers users = new DemoUsers(options.get("--users"), options.get("--seed"));
+		DemoServer server = start(Math.toIntExact(options.get("--port")), users, token,
+				Math.toIntExact(options.get("--max-limit")));
+		out.println("Demo UAP serving " + users.count() + " users at " + server.baseUrl() + " (largest page "
+				+ options.get("--max-limit") + "; "
+				+ ((token != null) ? "requires the token in UAP_ACCESS_TOKEN" : "accepts any access token")
+				+ "). Stop it with Ctrl-C.");
+		Thread.currentThread().join();
+		return 0;
+	}
+
+}

@@ -1,0 +1,124 @@
+package dev.uapsync.job;
+
+import java.time.Clock;
+
+import javax.sql.DataSource;
+
+import org.springframework.batch.core.configuration.annotation.StepScope;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.transaction.PlatformTransactionManager;
+
+import dev.uapsync.UapProperties;
+import dev.uapsync.store.MySqlBatchRewriting;
+import dev.uapsync.store.SqlDialect;
+import dev.uapsync.store.UserSchemaInitializer;
+import dev.uapsync.store.UserWriter;
+import dev.uapsync.uap.AccessToken;
+import dev.uapsync.uap.UapClient;
+import dev.uapsync.uap.UapUser;
+import dev.uapsync.uap.UapUserReader;
+import dev.uapsync.user.SyncItem;
+import dev.uapsync.user.UserProcessor;
+
+/**
+ * The sync job: {@code uapUserSyncJob}, one chunk-oriented step {@code uapUserSyncStep}
+ * whose chunk is one page of users, read from the UAP, normalized, and written to
+ * {@code uap_user} (or {@code uap_user_reject}) in one transaction with the step's saved
+ * offset.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(UapProperties.class)
+public class SyncJobConfiguration {
+
+	/**
+	 * The job's name in the Spring Batch tables.
+	 */
+	public static final String JOB_NAME = "uapUserSyncJob";
+
+	/**
+	 * The step's name in the Spring Batch tables.
+	 */
+	public static final String STEP_NAME = "uapUserSyncStep";
+
+	@Bean
+	static MySqlBatchRewriting mySqlBatchRewriting() {
+		return new MySqlBatchRewriting();
+	}
+
+	@Bean
+	SqlDialect sqlDialect(DataSource dataSource) {
+		return SqlDialect.of(dataSource);
+	}
+
+	@Bean
+	UserSchemaInitializer userSchemaInitializer(DataSource dataSource, SqlDialect sqlDialect) {
+		return new UserSchemaInitializer(dataSource, sqlDialect);
+	}
+
+	@Bean
+	UapClient uapClient(UapProperties properties) {
+		AccessToken token = AccessToken.resolve(properties.getAccessToken(), properties.getAccessTokenFile());
+		return new UapClient(properties.getBaseUrl(), token, properties.getHttp().getConnectTimeout(),
+				properties.getHttp().getReadTimeout());
+	}
+
+	@Bean
+	@StepScope
+	UapUserReader uapUserReader(UapClient uapClient, UapProperties properties) {
+		return new UapUserReader(uapClient, properties.getPageSize());
+	}
+
+	@Bean
+	UserProcessor userProcessor() {
+		return new UserProcessor();
+	}
+
+	@Bean
+	@StepScope
+	UserWriter userWriter(DataSource dataSource, SqlDialect sqlDialect, UapProperties properties) {
+		return new UserWriter(dataSource, sqlDialect, properties.getRejectLimit());
+	}
+
+	@Bean
+	@StepScope
+	SyncProgressListener syncProgressListener(UapUserReader uapUserReader, UapProperties properties) {
+		return new SyncProgressListener(uapUserReader, properties.getProgressInterval(), Clock.systemUTC());
+	}
+
+	@Bean
+	Step uapUserSyncStep(JobRepository jobRepository, PlatformTransactionManager transactionManager,
+			UapUserReader uapUserReader, UserProcessor userProcessor, UserWriter userWriter,
+			SyncProgressListener syncProgressListener, UapProperties properties) {
+		return new StepBuilder(STEP_NAME, jobRepository).<UapUser, SyncItem>chunk(properties.getPageSize())
+			.transactionManager(transactionManager)
+			.reader(uapUserReader)
+			.processor(userProcessor)
+			.writer(userWriter)
+			.listener(syncProgressListener)
+			.build();
+	}
+
+	@Bean
+	SyncLauncher syncLauncher(JobOperator jobOperator, Job uapUserSyncJob) {
+		return new SyncLauncher(jobOperator, uapUserSyncJob);
+	}
+
+	@Bean
+	Job uapUserSyncJob(JobRepository jobRepository, Step uapUserSyncStep, UapClient uapClient, DataSource dataSource,
+			UapProperties properties) {
+		String settings = "UAP " + uapClient.usersUri() + ", page size " + properties.getPageSize() + ", database "
+				+ SqlDialect.displayUrl(dataSource) + ", reject limit " + properties.getRejectLimit();
+		return new JobBuilder(JOB_NAME, jobRepository).start(uapUserSyncStep)
+			.listener(new SyncLogListener(settings))
+			.build();
+	}
+
+}

@@ -1,0 +1,128 @@
+package dev.uapsync.store;
+
+import java.sql.DatabaseMetaData;
+import java.util.Locale;
+
+import javax.sql.DataSource;
+
+import org.springframework.jdbc.support.JdbcUtils;
+import org.springframework.jdbc.support.MetaDataAccessException;
+
+import dev.uapsync.ConfigurationException;
+
+/**
+ * What differs between the databases the sync supports: where their DDL lives and how
+ * they upsert a user.
+ */
+public enum SqlDialect {
+
+	/**
+	 * H2 2.x, the embedded default. H2 measures text in UTF-16 units, so its name columns
+	 * hold 510 of them: room for 255 code points of any kind.
+	 */
+	H2("h2", """
+			MERGE INTO uap_user t
+			USING (VALUES (CAST(? AS VARCHAR(32)), CAST(? AS VARCHAR(510)), CAST(? AS VARCHAR(510))))
+				s(mobile, name, english_name)
+			ON t.mobile = s.mobile
+			WHEN MATCHED AND (t.name IS DISTINCT FROM s.name OR t.english_name IS DISTINCT FROM s.english_name)
+				THEN UPDATE SET name = s.name, english_name = s.english_name, updated_at = LOCALTIMESTAMP(3)
+			WHEN NOT MATCHED
+				THEN INSERT (mobile, name, english_name, created_at, updated_at)
+				VALUES (s.mobile, s.name, s.english_name, LOCALTIMESTAMP(3), LOCALTIMESTAMP(3))
+			""", "LOCALTIMESTAMP(3)"),
+
+	/**
+	 * MySQL 8 and MariaDB. {@code updated_at} is assigned before the names, because MySQL
+	 * evaluates the assignments left to right and must compare the old names.
+	 * {@code VALUES(col)} rather than a row alias, because MariaDB knows no row alias.
+	 */
+	MYSQL("mysql", """
+			INSERT INTO uap_user (mobile, name, english_name, created_at, updated_at)
+			VALUES (?, ?, ?, CURRENT_TIMESTAMP(3), CURRENT_TIMESTAMP(3))
+			ON DUPLICATE KEY UPDATE
+				updated_at = IF(name <=> VALUES(name) AND english_name <=> VALUES(english_name),
+					updated_at, VALUES(updated_at)),
+				name = VALUES(name),
+				english_name = VALUES(english_name)
+			""", "CURRENT_TIMESTAMP(3)");
+
+	private final String folder;
+
+	private final String upsertSql;
+
+	private final String now;
+
+	SqlDialect(String folder, String upsertSql, String now) {
+		this.folder = folder;
+		this.upsertSql = upsertSql;
+		this.now = now;
+	}
+
+	/**
+	 * Returns the classpath location of this database's DDL, the file under {@code sql/}.
+	 * @return the schema location
+	 */
+	public String schemaLocation() {
+		return "classpath:sql/" + this.folder + "/schema.sql";
+	}
+
+	/**
+	 * Returns the upsert of one user; its parameters are mobile, name and English name.
+	 * @return the SQL
+	 */
+	String upsertSql() {
+		return this.upsertSql;
+	}
+
+	/**
+	 * Returns the SQL expression of the current time, in milliseconds.
+	 * @return the SQL expression
+	 */
+	String now() {
+		return this.now;
+	}
+
+	/**
+	 * Returns the JDBC URL of a data source without what may hold credentials (user info,
+	 * query and H2 settings), fit for a log line.
+	 * @param dataSource the data source; a connection is opened to read its metadata
+	 * @return the URL to show
+	 */
+	public static String displayUrl(DataSource dataSource) {
+		try {
+			String url = JdbcUtils.extractDatabaseMetaData(dataSource, DatabaseMetaData::getURL);
+			return String.valueOf(url).replaceAll("//[^/@]*@", "//").replaceAll("[?;].*$", "");
+		}
+		catch (MetaDataAccessException ex) {
+			return "(unknown database)";
+		}
+	}
+
+	/**
+	 * Finds the dialect of the database behind a data source.
+	 * @param dataSource the data source; a connection is opened to read its metadata
+	 * @return the dialect
+	 * @throws ConfigurationException when the database is not one the sync supports
+	 */
+	public static SqlDialect of(DataSource dataSource) {
+		String product;
+		try {
+			product = JdbcUtils.extractDatabaseMetaData(dataSource, DatabaseMetaData::getDatabaseProductName);
+		}
+		catch (MetaDataAccessException ex) {
+			throw new ConfigurationException("Cannot read which database SPRING_DATASOURCE_URL points to ("
+					+ ex.getMostSpecificCause().getMessage() + "): check that it is up and reachable", ex);
+		}
+		String name = String.valueOf(product).toLowerCase(Locale.ROOT);
+		if (name.contains("h2")) {
+			return H2;
+		}
+		if (name.contains("mysql") || name.contains("mariadb")) {
+			return MYSQL;
+		}
+		throw new ConfigurationException(
+				"The database is " + product + ", which uap-user-sync does not support: use H2, MySQL or MariaDB");
+	}
+
+}

@@ -1,0 +1,160 @@
+package dev.uapsync.uap;
+
+import java.util.Collections;
+import java.util.Iterator;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.batch.infrastructure.item.ItemStreamReader;
+
+/**
+ * Reads every user of the UAP, page by page, in the UAP's order.
+ *
+ * <p>
+ * The state is the offset of the next user to hand out. It advances by the users actually
+ * received, never by the page size asked for, so a server that clamps {@code limit} loses
+ * nothing; a short page is not the end. Reading ends at an empty page, or once the offset
+ * reaches the {@code total} the UAP last reported.
+ *
+ * <p>
+ * Restart: {@link #update(ExecutionContext)} saves the offset and the first and last
+ * {@code total} seen. The step calls it inside each chunk's transaction, after the
+ * chunk's users are written, so the saved offset is always that of the first uncommitted
+ * user; on {@link #open(ExecutionContext)} the reader fetches its first page from there,
+ * even in the middle of a page.
+ *
+ * <p>
+ * Not thread safe: one step thread reads.
+ */
+public class UapUserReader implements ItemStreamReader<UapUser> {
+
+	/**
+	 * Execution context key of the offset of the next user to read.
+	 */
+	public static final String OFFSET_KEY = "uapUserReader.offset";
+
+	/**
+	 * Execution context key of the UAP's {@code total} at the sync's first page.
+	 */
+	public static final String FIRST_TOTAL_KEY = "uapUserReader.total.first";
+
+	/**
+	 * Execution context key of the UAP's {@code total} at the latest page.
+	 */
+	public static final String LAST_TOTAL_KEY = "uapUserReader.total.last";
+
+	private static final long UNKNOWN = -1;
+
+	private static final Log logger = LogFactory.getLog(UapUserReader.class);
+
+	private final UapClient client;
+
+	private final int pageSize;
+
+	private long startOffset;
+
+	private long offset;
+
+	private long firstTotal = UNKNOWN;
+
+	private long lastTotal = UNKNOWN;
+
+	private Iterator<UapUser> page = Collections.emptyIterator();
+
+	private boolean exhausted;
+
+	public UapUserReader(UapClient client, int pageSize) {
+		this.client = client;
+		this.pageSize = pageSize;
+	}
+
+	@Override
+	public void open(ExecutionContext executionContext) {
+		this.offset = executionContext.getLong(OFFSET_KEY, 0L);
+		this.firstTotal = executionContext.getLong(FIRST_TOTAL_KEY, UNKNOWN);
+		this.lastTotal = executionContext.getLong(LAST_TOTAL_KEY, UNKNOWN);
+		this.startOffset = this.offset;
+		this.page = Collections.emptyIterator();
+		this.exhausted = false;
+		if (this.offset > 0) {
+			logger.info("Resuming at offset " + this.offset + " (UAP total was " + this.lastTotal + ")");
+		}
+	}
+
+	@Override
+	public @Nullable UapUser read() {
+		if (!this.page.hasNext() && !fetchNextPage()) {
+			return null;
+		}
+		UapUser user = this.page.next();
+		this.offset = user.offset() + 1;
+		return user;
+	}
+
+	private boolean fetchNextPage() {
+		if (this.exhausted || (this.lastTotal != UNKNOWN && this.offset >= this.lastTotal)) {
+			this.exhausted = true;
+			return false;
+		}
+		UapPage next = this.client.fetch(this.offset, this.pageSize);
+		if (this.firstTotal == UNKNOWN) {
+			this.firstTotal = next.total();
+		}
+		this.lastTotal = next.total();
+		if (next.users().isEmpty()) {
+			this.exhausted = true;
+			return false;
+		}
+		this.page = next.users().iterator();
+		return true;
+	}
+
+	@Override
+	public void update(ExecutionContext executionContext) {
+		executionContext.putLong(OFFSET_KEY, this.offset);
+		executionContext.putLong(FIRST_TOTAL_KEY, this.firstTotal);
+		executionContext.putLong(LAST_TOTAL_KEY, this.lastTotal);
+	}
+
+	@Override
+	public void close() {
+		this.page = Collections.emptyIterator();
+	}
+
+	/**
+	 * Returns the offset of the next user to hand out: the number of users read so far in
+	 * this sync, restarts included.
+	 * @return the offset
+	 */
+	public long offset() {
+		return this.offset;
+	}
+
+	/**
+	 * Returns the offset this execution started at: 0, or where a restart resumed.
+	 * @return the start offset
+	 */
+	public long startOffset() {
+		return this.startOffset;
+	}
+
+	/**
+	 * Returns the {@code total} of the UAP's latest answer, or -1 before the first.
+	 * @return the last total seen
+	 */
+	public long lastTotal() {
+		return this.lastTotal;
+	}
+
+	/**
+	 * Returns the {@code total} of the first answer of this sync, or -1 before it.
+	 * @return the first total seen
+	 */
+	public long firstTotal() {
+		return this.firstTotal;
+	}
+
+}

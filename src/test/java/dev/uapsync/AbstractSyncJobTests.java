@@ -1,0 +1,232 @@
+package dev.uapsync;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import dev.uapsync.demo.DemoServer;
+import dev.uapsync.demo.DemoUsers;
+import dev.uapsync.demo.DemoUsers.DemoUser;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The whole sync, run through the command line against the demo UAP (a real local HTTP
+ * server) and a real database; subclasses choose the database.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+abstract class AbstractSyncJobTests {
+
+	private static final String TOKEN = "token-" + UUID.randomUUID();
+
+	private static final int USERS = 3000;
+
+	@TempDir
+	Path folder;
+
+	private TestDatabase database;
+
+	private DemoServer server;
+
+	abstract TestDatabase database(Path folder);
+
+	@BeforeEach
+	void openDatabase() {
+		this.database = database(this.folder);
+	}
+
+	@AfterEach
+	void close() {
+		if (this.server != null) {
+			this.server.close();
+		}
+		this.database.close();
+	}
+
+	@Test
+	void syncMirrorsEveryMessyUserExactlyAndRecordsEveryReject(CapturedOutput output) throws IOException {
+		DemoUsers users = new DemoUsers(USERS, 7);
+
+		int exitCode = sync(users, Map.of());
+
+		assertThat(exitCode).isEqualTo(CommandLine.COMPLETED);
+		Map<String, List<String>> expected = expectedTable(users);
+		assertThat(expected.values()).as("the source has emoji, so the test shows they round-trip")
+			.anyMatch((names) -> names.toString().contains("🌸") || names.toString().contains("😀"));
+		assertThat(differences(expected, table())).isEmpty();
+		assertThat(differences(expectedRejects(users), rejectedRawMobiles())).isEmpty();
+		assertThat(expected.size() + expectedRejects(users).size()).isEqualTo(USERS);
+		assertThat(output.getAll()).contains("read " + USERS + ", inserted " + expected.size()
+				+ ", updated 0, unchanged 0, rejected " + expectedRejects(users).size());
+		assertThat(output.getAll()).doesNotContain(TOKEN);
+		assertThat(batchTablesText()).contains("uapUserReader.offset").doesNotContain(TOKEN);
+	}
+
+	@Test
+	void secondSyncOverAnUnchangedSourceMovesNoUpdatedAt(CapturedOutput output) throws IOException {
+		DemoUsers users = new DemoUsers(USERS, 11);
+		assertThat(sync(users, Map.of())).isEqualTo(CommandLine.COMPLETED);
+		Map<String, List<Timestamp>> before = times();
+
+		int exitCode = sync(users, Map.of());
+
+		assertThat(exitCode).isEqualTo(CommandLine.COMPLETED);
+		assertThat(times()).isEqualTo(before);
+		assertThat(output.getAll()).contains("read " + USERS + ", inserted 0, updated 0, unchanged " + before.size());
+	}
+
+	@Test
+	void renamedUsersAreUpdatedAndOnlyTheirUpdatedAtMoves() throws IOException {
+		DemoUsers users = new DemoUsers(USERS, 13);
+		assertThat(sync(users, Map.of())).isEqualTo(CommandLine.COMPLETED);
+		Map<String, List<Timestamp>> before = times();
+		Map<String, List<String>> namesBefore = table();
+		DemoUsers renamed = users.withRenamed(5);
+
+		int exitCode = sync(renamed, Map.of());
+
+		assertThat(exitCode).isEqualTo(CommandLine.COMPLETED);
+		Map<String, List<String>> expected = expectedTable(renamed);
+		assertThat(differences(expected, table())).isEmpty();
+		Map<String, List<Timestamp>> after = times();
+		List<String> changed = new ArrayList<>();
+		expected.forEach((mobile, names) -> {
+			assertThat(after.get(mobile).get(0)).isEqualTo(before.get(mobile).get(0));
+			boolean renamedHere = !names.equals(namesBefore.get(mobile));
+			assertThat(after.get(mobile).get(1).equals(before.get(mobile).get(1))).as(mobile).isNotEqualTo(renamedHere);
+			if (renamedHere) {
+				changed.add(mobile);
+			}
+		});
+		assertThat(changed).hasSizeGreaterThan(50);
+	}
+
+	@Test
+	void syncFailsWhenRejectsPassTheLimit(CapturedOutput output) throws IOException {
+		DemoUsers users = new DemoUsers(USERS, 7);
+
+		int exitCode = sync(users, Map.of("uap.reject-limit", 5));
+
+		assertThat(exitCode).isEqualTo(CommandLine.FAILED);
+		assertThat(output.getErr()).contains("more than UAP_REJECT_LIMIT=5 allows");
+		assertThat(this.database.jdbc().queryForObject("SELECT COUNT(*) FROM uap_user_reject", Integer.class))
+			.isLessThanOrEqualTo(5);
+	}
+
+	private int sync(DemoUsers users, Map<String, Object> settings) throws IOException {
+		if (this.server != null) {
+			this.server.close();
+		}
+		this.server = DemoServer.start(0, users, TOKEN, 1000);
+		Map<String, Object> properties = new HashMap<>(this.database.properties());
+		properties.put("uap.base-url", this.server.baseUrl());
+		properties.put("uap.access-token", TOKEN);
+		properties.put("uap.page-size", 250);
+		properties.putAll(settings);
+		return new CommandLine(System.out, System.err, properties).run("sync");
+	}
+
+	/**
+	 * Returns the entries in which two maps differ, as "key: expected <> actual" lines,
+	 * so that a failure shows only what is wrong.
+	 */
+	private static <K, V> List<String> differences(Map<K, V> expected, Map<K, V> actual) {
+		List<String> differences = new ArrayList<>();
+		Set<K> keys = new TreeSet<>(expected.keySet());
+		keys.addAll(actual.keySet());
+		for (K key : keys) {
+			if (!Objects.equals(expected.get(key), actual.get(key))) {
+				differences.add(key + ": " + expected.get(key) + " <> " + actual.get(key));
+			}
+		}
+		return differences;
+	}
+
+	private static Map<String, List<String>> expectedTable(DemoUsers users) {
+		Map<String, List<String>> expected = new TreeMap<>();
+		for (long i = 0; i < users.count(); i++) {
+			DemoUser user = users.user(i);
+			if (!user.isReject()) {
+				expected.put(user.mobile(), Arrays.asList(user.name(), user.englishName()));
+			}
+		}
+		return expected;
+	}
+
+	private static Map<Long, String> expectedRejects(DemoUsers users) {
+		Map<Long, String> expected = new TreeMap<>();
+		for (long i = 0; i < users.count(); i++) {
+			DemoUser user = users.user(i);
+			if (user.isReject()) {
+				expected.put(i, user.rawMobile());
+			}
+		}
+		return expected;
+	}
+
+	private Map<String, List<String>> table() {
+		Map<String, List<String>> table = new TreeMap<>();
+		this.database.jdbc().query("SELECT mobile, name, english_name FROM uap_user", (rs) -> {
+			table.put(rs.getString(1), Arrays.asList(rs.getString(2), rs.getString(3)));
+		});
+		return table;
+	}
+
+	private Map<Long, String> rejectedRawMobiles() {
+		Map<Long, String> rejects = new TreeMap<>();
+		this.database.jdbc().query("SELECT item_offset, raw_mobile FROM uap_user_reject", (rs) -> {
+			rejects.put(rs.getLong(1), rs.getString(2));
+		});
+		return rejects;
+	}
+
+	private Map<String, List<Timestamp>> times() {
+		Map<String, List<Timestamp>> times = new TreeMap<>();
+		this.database.jdbc().query("SELECT mobile, created_at, updated_at FROM uap_user", (rs) -> {
+			times.put(rs.getString(1), List.of(rs.getTimestamp(2), rs.getTimestamp(3)));
+		});
+		return times;
+	}
+
+	/**
+	 * Returns what the Spring Batch tables hold as text: parameters, exit messages, and
+	 * the execution contexts decoded from their serialized form.
+	 */
+	private String batchTablesText() {
+		StringBuilder text = new StringBuilder();
+		List<String> plain = List.of("SELECT PARAMETER_VALUE FROM BATCH_JOB_EXECUTION_PARAMS",
+				"SELECT EXIT_MESSAGE FROM BATCH_JOB_EXECUTION", "SELECT EXIT_MESSAGE FROM BATCH_STEP_EXECUTION");
+		for (String sql : plain) {
+			this.database.jdbc().queryForList(sql, String.class).forEach(text::append);
+		}
+		for (String table : List.of("BATCH_JOB_EXECUTION_CONTEXT", "BATCH_STEP_EXECUTION_CONTEXT")) {
+			for (String context : this.database.jdbc()
+				.queryForList("SELECT SHORT_CONTEXT FROM " + table, String.class)) {
+				text.append(new String(Base64.getDecoder().decode(context), StandardCharsets.ISO_8859_1));
+			}
+		}
+		return text.toString();
+	}
+
+}

@@ -1,0 +1,149 @@
+package dev.uapsync.user;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link UserNormalizer}, one rule at a time.
+ */
+class UserNormalizerTests {
+
+	@Test
+	void nameKeepsACleanValueAsItIs() {
+		assertThat(UserNormalizer.name("Zhang San")).isEqualTo("Zhang San");
+		assertThat(UserNormalizer.name("张三")).isEqualTo("张三");
+	}
+
+	@Test
+	void nameKeepsLetterCase() {
+		assertThat(UserNormalizer.name("mcDonald MACKAY")).isEqualTo("mcDonald MACKAY");
+	}
+
+	@Test
+	void nameOfNullIsNull() {
+		assertThat(UserNormalizer.name(null)).isNull();
+	}
+
+	@Test
+	void nameThatIsEmptyOrOnlyBlankOrInvisibleIsNull() {
+		assertThat(UserNormalizer.name("")).isNull();
+		assertThat(UserNormalizer.name("   ")).isNull();
+		assertThat(UserNormalizer.name("\u3000\t\n")).isNull();
+		assertThat(UserNormalizer.name("\u200B\uFEFF")).isNull();
+	}
+
+	@Test
+	void nameTurnsFullWidthLettersAndDigitsIntoAscii() {
+		assertThat(UserNormalizer.name("Ｚｈａｎｇ　Ｓａｎ１２３")).isEqualTo("Zhang San123");
+	}
+
+	@Test
+	void nameTurnsIdeographicSpaceIntoOneSpace() {
+		assertThat(UserNormalizer.name("张\u3000三")).isEqualTo("张 三");
+	}
+
+	@Test
+	void nameTurnsTabsAndLineBreaksIntoSpaces() {
+		assertThat(UserNormalizer.name("Zhang\tSan")).isEqualTo("Zhang San");
+		assertThat(UserNormalizer.name("Zhang\r\nSan")).isEqualTo("Zhang San");
+		assertThat(UserNormalizer.name("Zhang\u0085San")).isEqualTo("Zhang San");
+		assertThat(UserNormalizer.name("Zhang\u2028San")).isEqualTo("Zhang San");
+	}
+
+	@Test
+	void nameCollapsesRunsOfSpacesAndTrimsTheEnds() {
+		assertThat(UserNormalizer.name("  Zhang   San  ")).isEqualTo("Zhang San");
+		assertThat(UserNormalizer.name("Zhang \t \n San")).isEqualTo("Zhang San");
+	}
+
+	@Test
+	void nameTurnsNoBreakSpacesIntoSpaces() {
+		assertThat(UserNormalizer.name("Zhang\u00A0San\u202FLi")).isEqualTo("Zhang San Li");
+	}
+
+	@Test
+	void nameRemovesZeroWidthAndFormatCharacters() {
+		assertThat(UserNormalizer.name("Zh\u200Bang\u200C San\u200D\u2060\uFEFF")).isEqualTo("Zhang San");
+	}
+
+	@Test
+	void nameRemovesAFormatCharacterBetweenSpacesAndStillCollapsesThem() {
+		assertThat(UserNormalizer.name("Zhang \u200B San")).isEqualTo("Zhang San");
+	}
+
+	@Test
+	void nameRemovesControlCharactersThatAreNotWhiteSpace() {
+		assertThat(UserNormalizer.name("Zhang\u0000\u0007San\u007F")).isEqualTo("ZhangSan");
+	}
+
+	@Test
+	void nameComposesDecomposedAccents() {
+		assertThat(UserNormalizer.name("Zoe\u0301 Mu\u0308ller")).isEqualTo("Zoé Müller");
+	}
+
+	@Test
+	void nameComposesALetterAndItsAccentThatARemovedCharacterSeparated() {
+		assertThat(UserNormalizer.name("Zoe\u200B\u0301")).isEqualTo("Zoé");
+		assertThat(UserNormalizer.name("Zoe\u0007\u0301")).isEqualTo("Zoé");
+	}
+
+	@Test
+	void nameKeepsEmojiIncludingModifiersAndVariationSelectors() {
+		assertThat(UserNormalizer.name("Amy 🌸")).isEqualTo("Amy 🌸");
+		assertThat(UserNormalizer.name("👍🏽 ❤️")).isEqualTo("👍🏽 ❤️");
+	}
+
+	@Test
+	void nameSplitsAnEmojiZeroWidthJoinerSequenceBecauseTheJoinerIsAFormatCharacter() {
+		assertThat(UserNormalizer.name("👩\u200D💻")).isEqualTo("👩💻");
+	}
+
+	@Test
+	void nameAppliesNfkcCompatibilityMappings() {
+		assertThat(UserNormalizer.name("ﬁne ｶﾀｶﾅ")).isEqualTo("fine カタカナ");
+	}
+
+	@Test
+	void lengthCountsCodePointsNotUtf16Units() {
+		assertThat(UserNormalizer.length("😀😀")).isEqualTo(2);
+		assertThat(UserNormalizer.length(null)).isZero();
+	}
+
+	@Test
+	void mobileTurnsFullWidthDigitsIntoAsciiAndTrims() {
+		assertThat(UserNormalizer.mobile("\u3000１３８００１３８０００ \t")).isEqualTo("13800138000");
+	}
+
+	@Test
+	void mobileOfNullIsNull() {
+		assertThat(UserNormalizer.mobile(null)).isNull();
+	}
+
+	@Test
+	void mobileIsValidWithFiveToTwentyDigitsAndAnOptionalPlus() {
+		assertThat(UserNormalizer.isValidMobile("13800138000")).isTrue();
+		assertThat(UserNormalizer.isValidMobile("+8613800138000")).isTrue();
+		assertThat(UserNormalizer.isValidMobile("12345")).isTrue();
+		assertThat(UserNormalizer.isValidMobile("12345678901234567890")).isTrue();
+	}
+
+	@Test
+	void mobileIsInvalidWhenTooShortTooLongOrNotOnlyDigits() {
+		assertThat(UserNormalizer.isValidMobile(null)).isFalse();
+		assertThat(UserNormalizer.isValidMobile("")).isFalse();
+		assertThat(UserNormalizer.isValidMobile("1234")).isFalse();
+		assertThat(UserNormalizer.isValidMobile("123456789012345678901")).isFalse();
+		assertThat(UserNormalizer.isValidMobile("138 0013 8000")).isFalse();
+		assertThat(UserNormalizer.isValidMobile("138-0013-8000")).isFalse();
+		assertThat(UserNormalizer.isValidMobile("++8613800138000")).isFalse();
+		assertThat(UserNormalizer.isValidMobile("٣٣٣٣٣٣")).isFalse();
+	}
+
+	@Test
+	void mobileKeepsInnerZeroWidthCharactersSoTheyMakeItInvalid() {
+		String mobile = UserNormalizer.mobile("138\u200B00138000");
+		assertThat(UserNormalizer.isValidMobile(mobile)).isFalse();
+	}
+
+}
