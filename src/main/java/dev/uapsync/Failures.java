@@ -16,7 +16,7 @@ import dev.uapsync.uap.UapException;
  * Turns a failure into the one line an operator reads: its cause and the fix, never a
  * stack trace, never a secret.
  */
-final class Failures {
+public final class Failures {
 
 	private Failures() {
 	}
@@ -26,7 +26,7 @@ final class Failures {
 	 * @param failure what was thrown
 	 * @return the line
 	 */
-	static String describe(Throwable failure) {
+	public static String describe(Throwable failure) {
 		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
 			if (cause instanceof ConfigurationException || cause instanceof UapException
 					|| cause instanceof RejectLimitExceededException) {
@@ -69,7 +69,7 @@ final class Failures {
 		return false;
 	}
 
-	static String oneLine(String message) {
+	public static String oneLine(String message) {
 		return (message != null) ? message.replaceAll("\\s+", " ").strip() : "(no message)";
 	}
 

@@ -61,6 +61,13 @@ public class UapProperties implements InitializingBean {
 	 */
 	private Duration progressInterval = Duration.ofSeconds(10);
 
+	/**
+	 * Whether the sync applies its own DDL ({@code sql/<db>/schema.sql}) at start-up.
+	 * Default true; set false where a DBA applies it by hand and the sync's database user
+	 * may not create tables.
+	 */
+	private boolean initializeSchema = true;
+
 	private final Http http = new Http();
 
 	public @Nullable String getBaseUrl() {
@@ -109,6 +116,14 @@ public class UapProperties implements InitializingBean {
 
 	public void setProgressInterval(Duration progressInterval) {
 		this.progressInterval = progressInterval;
+	}
+
+	public boolean isInitializeSchema() {
+		return this.initializeSchema;
+	}
+
+	public void setInitializeSchema(boolean initializeSchema) {
+		this.initializeSchema = initializeSchema;
 	}
 
 	public Http getHttp() {

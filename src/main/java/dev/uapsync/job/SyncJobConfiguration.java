@@ -11,6 +11,7 @@ import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -59,6 +60,7 @@ public class SyncJobConfiguration {
 	}
 
 	@Bean
+	@ConditionalOnBooleanProperty(name = "uap.initialize-schema", matchIfMissing = true)
 	UserSchemaInitializer userSchemaInitializer(DataSource dataSource, SqlDialect sqlDialect) {
 		return new UserSchemaInitializer(dataSource, sqlDialect);
 	}

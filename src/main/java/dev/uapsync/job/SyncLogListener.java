@@ -6,6 +6,8 @@ import org.apache.commons.logging.LogFactory;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.listener.JobExecutionListener;
 
+import dev.uapsync.Failures;
+
 /**
  * Logs the start of a sync with its settings, and its closing summary.
  */
@@ -26,6 +28,11 @@ class SyncLogListener implements JobExecutionListener {
 
 	@Override
 	public void afterJob(JobExecution jobExecution) {
+		jobExecution.getAllFailureExceptions()
+			.stream()
+			.findFirst()
+			.ifPresent((failure) -> logger
+				.error("Sync " + jobExecution.getId() + " failed: " + Failures.describe(failure)));
 		logger.info(SyncReport.of(jobExecution).summary());
 	}
 

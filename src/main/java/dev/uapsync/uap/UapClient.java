@@ -7,6 +7,7 @@ import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -18,8 +19,10 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.client.JdkClientHttpRequestFactory;
+import org.springframework.web.client.ResourceAccessException;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.util.UriComponentsBuilder;
 
@@ -116,9 +119,8 @@ public class UapClient {
 	 * @param offset the {@code skip} value
 	 * @param limit the {@code limit} value
 	 * @return the page, its users numbered from {@code offset}
-	 * @throws UapException when the UAP answers anything but a well-formed page
-	 * @throws org.springframework.web.client.ResourceAccessException on a connection
-	 * failure or timeout
+	 * @throws UapException when the UAP cannot be reached or answers anything but a
+	 * well-formed page; {@link UapException#isRetryable()} tells whether to ask again
 	 */
 	public UapPage fetch(long offset, int limit) {
 		URI uri = UriComponentsBuilder.fromUri(this.usersUri)
@@ -129,38 +131,70 @@ public class UapClient {
 		if (logger.isDebugEnabled()) {
 			logger.debug("GET " + uri);
 		}
-		UapPage page = this.restClient.get()
-			.uri(uri)
-			.exchange((request, response) -> read(offset, limit, response.getStatusCode(),
-					response.getHeaders().getFirst("Location"), response.getBody()));
+		UapPage page;
+		try {
+			page = this.restClient.get()
+				.uri(uri)
+				.exchange((request, response) -> read(offset, limit, response.getStatusCode(), response.getHeaders(),
+						response.getBody()));
+		}
+		catch (ResourceAccessException ex) {
+			throw UapException
+				.retryable("Cannot reach the UAP at " + this.usersUri.getAuthority() + " for the page at offset "
+						+ offset + " (" + ioProblem(ex) + "): check UAP_BASE_URL, " + "the network and the UAP", ex);
+		}
 		if (logger.isDebugEnabled()) {
 			logger.debug("Page at offset " + offset + ": " + page.users().size() + " users, total " + page.total());
 		}
 		return page;
 	}
 
-	private UapPage read(long offset, int limit, HttpStatusCode status, @Nullable String location, InputStream body)
+	private static String ioProblem(ResourceAccessException ex) {
+		Throwable io = ex;
+		for (Throwable cause = ex.getCause(); cause != null; cause = cause.getCause()) {
+			if (cause instanceof IOException) {
+				io = cause;
+				break;
+			}
+		}
+		String name = io.getClass().getSimpleName();
+		return (io.getMessage() != null && io != ex) ? name + ": " + io.getMessage() : name;
+	}
+
+	private UapPage read(long offset, int limit, HttpStatusCode status, HttpHeaders headers, InputStream body)
 			throws IOException {
 		if (status.value() == 200) {
 			return parse(offset, body.readAllBytes());
 		}
 		String where = "page at offset " + offset + " (limit " + limit + ")";
 		if (status.value() == 401 || status.value() == 403) {
-			throw new UapException("UAP rejected the access token (HTTP " + status.value() + ") for the " + where
+			throw UapException.permanent("UAP rejected the access token (HTTP " + status.value() + ") for the " + where
 					+ ": check UAP_ACCESS_TOKEN (or the file in UAP_ACCESS_TOKEN_FILE) against the app's key "
 					+ "in the UAP console, and that the app may read the user list");
 		}
 		if (status.is3xxRedirection()) {
-			throw new UapException("UAP answered HTTP " + status.value() + " redirecting to " + location + " for the "
-					+ where + "; redirects are not followed, so that the token goes nowhere else: "
+			throw UapException.permanent("UAP answered HTTP " + status.value() + " redirecting to "
+					+ headers.getFirst(HttpHeaders.LOCATION) + " for the " + where
+					+ "; redirects are not followed, so that the token goes nowhere else: "
 					+ "set UAP_BASE_URL to the final address");
 		}
 		byte[] bytes = body.readNBytes(64 * 1024);
-		if (status.is4xxClientError()) {
-			throw new UapException("UAP refused the " + where + " with HTTP " + status.value() + ": " + detail(bytes)
-					+ "; if it objects to limit, lower UAP_PAGE_SIZE");
+		if (status.value() == 429) {
+			Duration retryAfter = RetryAfter.parse(headers.getFirst(HttpHeaders.RETRY_AFTER), Instant.now());
+			throw tooManyRequests(where, retryAfter);
 		}
-		throw new UapException("UAP failed the " + where + " with HTTP " + status.value() + ": " + snippet(bytes));
+		if (status.is4xxClientError()) {
+			throw UapException.permanent("UAP refused the " + where + " with HTTP " + status.value() + ": "
+					+ detail(bytes) + "; if it objects to limit, lower UAP_PAGE_SIZE");
+		}
+		throw UapException.retryable("UAP failed the " + where + " with HTTP " + status.value() + ": " + snippet(bytes),
+				null);
+	}
+
+	private static UapException tooManyRequests(String where, @Nullable Duration retryAfter) {
+		return new UapException("UAP answered HTTP 429 (too many requests) for the " + where
+				+ ((retryAfter != null) ? ", asking to wait " + retryAfter.toMillis() + " ms" : "")
+				+ ": if it persists, lower the request rate", true, retryAfter, null);
 	}
 
 	private UapPage parse(long offset, byte[] body) {
@@ -169,8 +203,9 @@ public class UapClient {
 			root = this.jsonMapper.readTree(body);
 		}
 		catch (JacksonException ex) {
-			throw new UapException("UAP answered the page at offset " + offset
-					+ " with HTTP 200 but a body that is not JSON (" + ex.getOriginalMessage() + "): " + snippet(body));
+			throw UapException.retryable("UAP answered the page at offset " + offset
+					+ " with HTTP 200 but a body that is not JSON (" + ex.getOriginalMessage() + "): " + snippet(body),
+					null);
 		}
 		if (root == null || !root.isObject()) {
 			throw malformed(offset, "is not a JSON object", body);
@@ -192,8 +227,8 @@ public class UapClient {
 	}
 
 	private static UapException malformed(long offset, String problem, byte[] body) {
-		return new UapException("UAP answered the page at offset " + offset + " with HTTP 200 but the JSON " + problem
-				+ " (expected {\"total\": n, \"items\": [...]}): " + snippet(body));
+		return UapException.retryable("UAP answered the page at offset " + offset + " with HTTP 200 but the JSON "
+				+ problem + " (expected {\"total\": n, \"items\": [...]}): " + snippet(body), null);
 	}
 
 	static UapUser toUser(long offset, JsonNode item) {
