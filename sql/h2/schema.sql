@@ -26,3 +26,10 @@ CREATE TABLE IF NOT EXISTS uap_user_reject (
 );
 
 CREATE INDEX IF NOT EXISTS uap_user_reject_execution ON uap_user_reject (job_execution_id);
+
+-- One row, locked (SELECT ... FOR UPDATE) by the process that runs a sync, for as long as
+-- it runs: the database drops the lock with that process's connection. MySQL and MariaDB
+-- use the named lock GET_LOCK('uap-user-sync.<schema>') instead and need no table.
+CREATE TABLE IF NOT EXISTS uap_sync_lock (
+	name VARCHAR(64) NOT NULL PRIMARY KEY
+);

@@ -7,8 +7,11 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 
+import javax.sql.DataSource;
+
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
@@ -21,6 +24,8 @@ import org.springframework.core.env.MapPropertySource;
 
 import dev.uapsync.demo.DemoServer;
 import dev.uapsync.demo.DemoUsers;
+import dev.uapsync.job.RunningSync;
+import dev.uapsync.job.SyncAlreadyRunningException;
 import dev.uapsync.job.SyncLauncher;
 import dev.uapsync.job.SyncReport;
 import dev.uapsync.store.SqlDialect;
@@ -37,7 +42,8 @@ import dev.uapsync.store.SqlDialect;
 public final class CommandLine {
 
 	/**
-	 * Exit code of a sync that completed.
+	 * Exit code of a sync that completed, or of a {@code restart} with nothing to
+	 * restart.
 	 */
 	public static final int COMPLETED = 0;
 
@@ -52,16 +58,25 @@ public final class CommandLine {
 	 */
 	public static final int NOT_STARTED = 2;
 
+	/**
+	 * Exit code of a sync refused because another process is running one on the same
+	 * database.
+	 */
+	public static final int ALREADY_RUNNING = 3;
+
 	static final String USAGE = """
 			Usage: java -jar uap-user-sync.jar <command>
-			  sync          sync every UAP user into the table uap_user, once
-			  demo          start a demo UAP and sync it into the embedded H2 database
-			  demo-server   serve a demo UAP: demo-server [--port 8000] [--users 5000] [--seed 1] [--max-limit 1000]
-			  help          show this text
+			  sync               sync every UAP user into the table uap_user, as a new run
+			  restart [id]       resume the latest failed or stopped sync (or sync <id>) where it stopped
+			  demo               start a demo UAP and sync it into the embedded H2 database
+			  demo-server [...]  serve a demo UAP: [--port 8000] [--users 5000] [--seed 1] [--max-limit 1000]
+			                     [--fault-percent 0] [--delay-ms 0]
+			  help               show this text
 			Settings come from the environment: UAP_BASE_URL, UAP_ACCESS_TOKEN (or UAP_ACCESS_TOKEN_FILE),
 			UAP_PAGE_SIZE, UAP_REJECT_LIMIT, SPRING_DATASOURCE_URL, SPRING_DATASOURCE_USERNAME and
 			SPRING_DATASOURCE_PASSWORD; the README lists them all.
-			Exit codes: 0 completed, 1 failed or stopped, 2 could not start.""";
+			Exit codes: 0 completed (or nothing to restart), 1 failed or stopped, 2 could not start,
+			3 another sync is running.""";
 
 	private static final int DEMO_USERS = 5000;
 
@@ -95,8 +110,9 @@ public final class CommandLine {
 		String[] options = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
 		try {
 			return switch (command) {
-				case "sync" -> noOptions(options) ? sync(this.properties, false) : usage();
-				case "demo" -> noOptions(options) ? demo() : usage();
+				case "sync" -> (options.length == 0) ? launch(this.properties, false, SyncLauncher::sync) : usage();
+				case "restart" -> restart(options);
+				case "demo" -> (options.length == 0) ? demo() : usage();
 				case "demo-server" -> DemoServer.run(options, this.out);
 				case "help", "--help", "-h" -> help();
 				default -> usage();
@@ -109,10 +125,6 @@ public final class CommandLine {
 		}
 	}
 
-	private boolean noOptions(String[] options) {
-		return options.length == 0;
-	}
-
 	private int help() {
 		this.out.println(USAGE);
 		return COMPLETED;
@@ -123,6 +135,14 @@ public final class CommandLine {
 		return NOT_STARTED;
 	}
 
+	private int restart(String[] options) {
+		if (options.length > 1 || (options.length == 1 && !options[0].matches("[0-9]{1,18}"))) {
+			return usage();
+		}
+		Long executionId = (options.length == 1) ? Long.valueOf(options[0]) : null;
+		return launch(this.properties, false, (launcher) -> launcher.restart(executionId).orElse(null));
+	}
+
 	private int demo() throws Exception {
 		String token = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
 		try (DemoServer server = DemoServer.start(0, new DemoUsers(DEMO_USERS, 1), token, 1000)) {
@@ -131,11 +151,14 @@ public final class CommandLine {
 			demo.put("uap.base-url", server.baseUrl());
 			demo.put("uap.access-token", token);
 			demo.remove("uap.access-token-file");
-			return sync(demo, true);
+			return launch(demo, true, SyncLauncher::sync);
 		}
 	}
 
-	private int sync(Map<String, Object> settings, boolean demo) {
+	/**
+	 * Starts the application, runs one launch in it, reports the outcome and closes it.
+	 */
+	private int launch(Map<String, Object> settings, boolean demo, Launch launch) {
 		ConfigurableApplicationContext context;
 		try {
 			context = application(settings).run();
@@ -143,33 +166,54 @@ public final class CommandLine {
 		catch (Exception ex) {
 			logger.debug("Start-up failed", ex);
 			this.err.println("Could not start: " + Failures.describe(ex));
-			return NOT_STARTED;
+			return Failures.isDatabaseInUse(ex) ? ALREADY_RUNNING : NOT_STARTED;
 		}
+		ShutdownSignal signal = new ShutdownSignal(context.getBean(RunningSync.class));
+		signal.register();
+		int code = NOT_STARTED;
 		try (context) {
-			JobExecution execution = context.getBean(SyncLauncher.class).sync();
-			SyncReport report = SyncReport.of(execution);
-			String database = SqlDialect.displayUrl(context.getBean(javax.sql.DataSource.class));
-			if (execution.getStatus() == BatchStatus.COMPLETED) {
-				this.out.println("Sync " + execution.getId() + " completed: " + report.read()
-						+ " users read. They are in table uap_user, the rejects in uap_user_reject, of " + database);
-				if (demo) {
-					this.out.println(lookHint(database));
-				}
-				return COMPLETED;
+			String database = SqlDialect.displayUrl(context.getBean(DataSource.class));
+			code = signal.received() ? FAILED : report(launch.run(context.getBean(SyncLauncher.class)), database, demo);
+		}
+		catch (SyncAlreadyRunningException ex) {
+			this.err.println("Not started: " + ex.getMessage());
+			code = ALREADY_RUNNING;
+		}
+		catch (JobExecutionException | RuntimeException ex) {
+			logger.debug("Launch failed", ex);
+			this.err.println("Could not start: " + Failures.describe(ex));
+			code = NOT_STARTED;
+		}
+		finally {
+			this.out.flush();
+			this.err.flush();
+			signal.reported(code);
+		}
+		return code;
+	}
+
+	private int report(@Nullable JobExecution execution, String database, boolean demo) {
+		if (execution == null) {
+			this.out.println("Nothing to restart: the latest sync did not fail and was not stopped.");
+			return COMPLETED;
+		}
+		SyncReport report = SyncReport.of(execution);
+		if (execution.getStatus() == BatchStatus.COMPLETED) {
+			this.out.println("Sync " + execution.getId() + " completed: " + report.read()
+					+ " users read. They are in table uap_user, the rejects in uap_user_reject, of " + database);
+			if (demo) {
+				this.out.println(lookHint(database));
 			}
-			String reason = execution.getAllFailureExceptions()
-				.stream()
-				.findFirst()
-				.map(Failures::describe)
-				.orElse(execution.getExitStatus().getExitDescription());
-			this.err.println("Sync " + execution.getId() + " " + execution.getStatus() + " after " + report.read()
-					+ " users: " + Failures.oneLine(reason));
-			return FAILED;
+			return COMPLETED;
 		}
-		catch (JobExecutionException ex) {
-			this.err.println("Could not start the sync: " + Failures.describe(ex));
-			return NOT_STARTED;
-		}
+		String reason = execution.getAllFailureExceptions()
+			.stream()
+			.findFirst()
+			.map(Failures::describe)
+			.orElse((execution.getStatus() == BatchStatus.STOPPED) ? "stopped on request" : "no cause recorded");
+		this.err.println("Sync " + execution.getId() + " " + execution.getStatus() + " after " + report.read()
+				+ " users: " + Failures.oneLine(reason) + ". 'restart' resumes it at offset " + report.read());
+		return FAILED;
 	}
 
 	private static String lookHint(String database) {
@@ -186,10 +230,21 @@ public final class CommandLine {
 		application.setWebApplicationType(WebApplicationType.NONE);
 		application.setBannerMode(Banner.Mode.OFF);
 		application.setLogStartupInfo(false);
+		application.setRegisterShutdownHook(false);
 		application.addInitializers((context) -> context.getEnvironment()
 			.getPropertySources()
 			.addFirst(new MapPropertySource("uapCommandLine", settings)));
 		return application;
+	}
+
+	/**
+	 * One use of the {@link SyncLauncher}.
+	 */
+	@FunctionalInterface
+	private interface Launch {
+
+		@Nullable JobExecution run(SyncLauncher launcher) throws JobExecutionException;
+
 	}
 
 }

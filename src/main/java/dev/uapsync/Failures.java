@@ -18,6 +18,11 @@ import dev.uapsync.uap.UapException;
  */
 public final class Failures {
 
+	/**
+	 * H2's error code for a file database locked by another process.
+	 */
+	private static final int H2_DATABASE_ALREADY_OPEN = 90020;
+
 	private Failures() {
 	}
 
@@ -27,6 +32,11 @@ public final class Failures {
 	 * @return the line
 	 */
 	public static String describe(Throwable failure) {
+		if (isDatabaseInUse(failure)) {
+			return "The H2 database is open in another process, a running sync or H2's shell ("
+					+ oneLine(NestedExceptionUtils.getMostSpecificCause(failure).getMessage())
+					+ "): wait for it to end, or stop it";
+		}
 		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
 			if (cause instanceof ConfigurationException || cause instanceof UapException
 					|| cause instanceof RejectLimitExceededException) {
@@ -46,6 +56,21 @@ public final class Failures {
 			return "Cannot reach the UAP (" + what + "): check UAP_BASE_URL, the network and the UAP";
 		}
 		return what;
+	}
+
+	/**
+	 * Tells whether a failure says that an H2 file database is open in another process,
+	 * which H2 allows to one process at a time: another sync, or H2's shell, has it.
+	 * @param failure what was thrown
+	 * @return whether the database is in use elsewhere
+	 */
+	public static boolean isDatabaseInUse(Throwable failure) {
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			if (cause instanceof SQLException sql && sql.getErrorCode() == H2_DATABASE_ALREADY_OPEN) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	private static String describe(BindException bind) {

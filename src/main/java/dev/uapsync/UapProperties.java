@@ -70,6 +70,8 @@ public class UapProperties implements InitializingBean {
 
 	private final Http http = new Http();
 
+	private final Retry retry = new Retry();
+
 	public @Nullable String getBaseUrl() {
 		return this.baseUrl;
 	}
@@ -130,6 +132,10 @@ public class UapProperties implements InitializingBean {
 		return this.http;
 	}
 
+	public Retry getRetry() {
+		return this.retry;
+	}
+
 	@Override
 	public void afterPropertiesSet() {
 		if (this.pageSize < 1 || this.pageSize > MAX_PAGE_SIZE) {
@@ -142,6 +148,16 @@ public class UapProperties implements InitializingBean {
 		}
 		requirePositive(this.http.connectTimeout, "UAP_HTTP_CONNECT_TIMEOUT");
 		requirePositive(this.http.readTimeout, "UAP_HTTP_READ_TIMEOUT");
+		requirePositive(this.retry.delay, "UAP_RETRY_DELAY");
+		requirePositive(this.retry.maxDelay, "UAP_RETRY_MAX_DELAY");
+		if (this.retry.maxAttempts < 1) {
+			throw new ConfigurationException("UAP_RETRY_MAX_ATTEMPTS=" + this.retry.maxAttempts
+					+ " must be 1 or more (1 means no retry; default 5)");
+		}
+		if (this.retry.multiplier < 1) {
+			throw new ConfigurationException(
+					"UAP_RETRY_MULTIPLIER=" + this.retry.multiplier + " must be 1 or more (default 2)");
+		}
 		if (this.progressInterval.isNegative()) {
 			throw new ConfigurationException(
 					"UAP_PROGRESS_INTERVAL=" + this.progressInterval + " is negative: set it to 0 or more, e.g. 10s");
@@ -183,6 +199,67 @@ public class UapProperties implements InitializingBean {
 
 		public void setReadTimeout(Duration readTimeout) {
 			this.readTimeout = readTimeout;
+		}
+
+	}
+
+	/**
+	 * Retries of a page whose request failed in a way that may pass: HTTP 5xx or 429, a
+	 * connection failure or timeout, a body that is not the expected JSON. Waits grow
+	 * exponentially with jitter; a {@code Retry-After} header replaces the computed wait.
+	 */
+	public static class Retry {
+
+		/**
+		 * Most requests for one page, the first included. Default 5; 1 turns retries off.
+		 */
+		private int maxAttempts = 5;
+
+		/**
+		 * Wait before the first retry. Default 500 ms.
+		 */
+		private Duration delay = Duration.ofMillis(500);
+
+		/**
+		 * Longest computed wait between two attempts. Default 30 s.
+		 */
+		private Duration maxDelay = Duration.ofSeconds(30);
+
+		/**
+		 * Factor by which each wait grows. Default 2.
+		 */
+		private double multiplier = 2;
+
+		public int getMaxAttempts() {
+			return this.maxAttempts;
+		}
+
+		public void setMaxAttempts(int maxAttempts) {
+			this.maxAttempts = maxAttempts;
+		}
+
+		public Duration getDelay() {
+			return this.delay;
+		}
+
+		public void setDelay(Duration delay) {
+			this.delay = delay;
+		}
+
+		public Duration getMaxDelay() {
+			return this.maxDelay;
+		}
+
+		public void setMaxDelay(Duration maxDelay) {
+			this.maxDelay = maxDelay;
+		}
+
+		public double getMultiplier() {
+			return this.multiplier;
+		}
+
+		public void setMultiplier(double multiplier) {
+			this.multiplier = multiplier;
 		}
 
 	}

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -28,6 +29,7 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import dev.uapsync.demo.DemoServer;
 import dev.uapsync.demo.DemoUsers;
 import dev.uapsync.demo.DemoUsers.DemoUser;
+import dev.uapsync.store.SyncLock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -134,17 +136,94 @@ abstract class AbstractSyncJobTests {
 			.isLessThanOrEqualTo(5);
 	}
 
-	private int sync(DemoUsers users, Map<String, Object> settings) throws IOException {
+	@Test
+	void syncSurvivesAFaultyUapAndEndsExact(CapturedOutput output) throws IOException {
+		DemoUsers users = new DemoUsers(USERS, 17);
+		serve(users).faultRate(0.3).slowAnswer(Duration.ofMillis(800));
+
+		int exitCode = run(Map.of("uap.page-size", 50, "uap.http.read-timeout", "300ms", "uap.retry.max-attempts", 12,
+				"uap.retry.delay", "5ms", "uap.retry.max-delay", "20ms"), "sync");
+
+		assertThat(exitCode).isEqualTo(CommandLine.COMPLETED);
+		assertThat(differences(expectedTable(users), table())).isEmpty();
+		assertThat(differences(expectedRejects(users), rejectedRawMobiles())).isEmpty();
+		assertThat(output.getOut()).contains("with HTTP 502")
+			.contains("HTTP 429")
+			.contains("not JSON")
+			.contains("HttpTimeoutException")
+			.contains("Cannot reach the UAP");
+		assertThat(this.server.servedOffsets()).as("each page served once").doesNotHaveDuplicates();
+	}
+
+	@Test
+	void persistentFailureFailsTheSyncAndRestartResumesWithoutWritingAnyUserTwice(CapturedOutput output)
+			throws IOException {
+		DemoUsers users = new DemoUsers(USERS, 19);
+		serve(users).failFrom(1500);
+		Map<String, Object> fastRetries = Map.of("uap.retry.max-attempts", 2, "uap.retry.delay", "5ms");
+		assertThat(run(fastRetries, "sync")).isEqualTo(CommandLine.FAILED);
+		assertThat(output.getErr()).contains("Sync 1 FAILED after 1500 users: Gave up after 2 attempts")
+			.contains("'restart' resumes it at offset 1500");
+		this.server.failFrom(Long.MAX_VALUE);
+		int servedBefore = this.server.servedOffsets().size();
+
+		int exitCode = run(fastRetries, "restart");
+
+		assertThat(exitCode).isEqualTo(CommandLine.COMPLETED);
+		List<Long> restartOffsets = this.server.servedOffsets()
+			.subList(servedBefore, this.server.servedOffsets().size());
+		assertThat(restartOffsets).first().isEqualTo(1500L);
+		assertThat(differences(expectedTable(users), table())).isEmpty();
+		assertThat(differences(expectedRejects(users), rejectedRawMobiles())).isEmpty();
+		assertThat(output.getOut()).contains("Restarting sync 1 (FAILED) at offset 1500")
+			.contains("read " + USERS + ", inserted " + expectedTable(users).size() + ", updated 0, unchanged 0");
+	}
+
+	@Test
+	void restartWithNothingToRestartSaysSoAndSucceeds(CapturedOutput output) throws IOException {
+		assertThat(sync(new DemoUsers(200, 3), Map.of())).isEqualTo(CommandLine.COMPLETED);
+
+		int exitCode = run(Map.of(), "restart");
+
+		assertThat(exitCode).isEqualTo(CommandLine.COMPLETED);
+		assertThat(output.getOut()).contains("Nothing to restart");
+	}
+
+	@Test
+	void syncIsRefusedWhileAnotherProcessHoldsTheSyncLock(CapturedOutput output) throws IOException {
+		assertThat(sync(new DemoUsers(200, 3), Map.of())).isEqualTo(CommandLine.COMPLETED);
+		SyncLock lock = new SyncLock(this.database.dataSource(), this.database.dialect());
+
+		int exitCode;
+		try (SyncLock.Held held = lock.tryAcquire().orElseThrow()) {
+			exitCode = run(Map.of(), "sync");
+		}
+
+		assertThat(exitCode).isEqualTo(CommandLine.ALREADY_RUNNING);
+		assertThat(output.getErr()).contains("Not started: Another process is running").contains("holds its sync lock");
+		assertThat(run(Map.of(), "sync")).as("free again once released").isEqualTo(CommandLine.COMPLETED);
+	}
+
+	private DemoServer serve(DemoUsers users) throws IOException {
 		if (this.server != null) {
 			this.server.close();
 		}
 		this.server = DemoServer.start(0, users, TOKEN, 1000);
+		return this.server;
+	}
+
+	private int sync(DemoUsers users, Map<String, Object> settings) throws IOException {
+		serve(users);
+		return run(settings, "sync");
+	}
+
+	private int run(Map<String, Object> settings, String... command) {
 		Map<String, Object> properties = new HashMap<>(this.database.properties());
 		properties.put("uap.base-url", this.server.baseUrl());
 		properties.put("uap.access-token", TOKEN);
 		properties.put("uap.page-size", 250);
 		properties.putAll(settings);
-		return new CommandLine(System.out, System.err, properties).run("sync");
+		return new CommandLine(System.out, System.err, properties).run(command);
 	}
 
 	/**

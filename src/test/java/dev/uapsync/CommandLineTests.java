@@ -1,11 +1,16 @@
 package dev.uapsync;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -142,6 +147,61 @@ class CommandLineTests {
 		assertThat(exitCode).isEqualTo(CommandLine.FAILED);
 		assertThat(oneLine(output)).contains("UAP rejected the access token (HTTP 401)");
 		assertThat(output.getAll()).doesNotContain("wrong-token-5e2a");
+	}
+
+	@Test
+	void syncWithAPageSizeTheUapRefusesFailsQuotingItsDetail(CapturedOutput output) {
+		this.server.rejectLargeLimit();
+		Map<String, Object> settings = settings();
+		settings.put("uap.page-size", 5000);
+
+		int exitCode = commandLine(settings).run("sync");
+
+		assertThat(exitCode).isEqualTo(CommandLine.FAILED);
+		assertThat(oneLine(output)).contains("HTTP 422")
+			.contains("ensure this value is less than or equal to 1000")
+			.contains("lower UAP_PAGE_SIZE");
+		assertThat(output.getAll()).doesNotContain(TOKEN);
+	}
+
+	@Test
+	void syncWithAUapAnsweringMalformedJsonFailsAfterItsRetries(CapturedOutput output) throws IOException {
+		try (MockWebServer proxy = new MockWebServer()) {
+			proxy.setDispatcher(new Dispatcher() {
+				@Override
+				public MockResponse dispatch(RecordedRequest request) {
+					return new MockResponse.Builder().code(200).body("<html><body>Proxy login</body></html>").build();
+				}
+			});
+			proxy.start(InetAddress.getLoopbackAddress(), 0);
+			Map<String, Object> settings = settings();
+			settings.put("uap.base-url", "http://127.0.0.1:" + proxy.getPort() + "/api/v1");
+			settings.put("uap.retry.max-attempts", 3);
+			settings.put("uap.retry.delay", "1ms");
+
+			int exitCode = commandLine(settings).run("sync");
+
+			assertThat(exitCode).isEqualTo(CommandLine.FAILED);
+			assertThat(proxy.getRequestCount()).isEqualTo(3);
+		}
+		assertThat(oneLine(output)).contains("Gave up after 3 attempts")
+			.contains("not JSON")
+			.contains("<html><body>Proxy login");
+		assertThat(output.getAll()).doesNotContain(TOKEN);
+	}
+
+	@Test
+	void restartWithAnUnknownExecutionCannotStart(CapturedOutput output) {
+		int exitCode = commandLine(settings()).run("restart", "4711");
+
+		assertThat(exitCode).isEqualTo(CommandLine.NOT_STARTED);
+		assertThat(oneLine(output)).contains("There is no sync execution 4711");
+	}
+
+	@Test
+	void restartWithAnIdThatIsNotANumberPrintsUsage(CapturedOutput output) {
+		assertThat(commandLine(settings()).run("restart", "last")).isEqualTo(CommandLine.NOT_STARTED);
+		assertThat(output.getErr()).contains("Usage:");
 	}
 
 	@Test

@@ -13,7 +13,12 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
+import dev.uapsync.store.SqlDialect;
+
+import javax.sql.DataSource;
+
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
 /**
@@ -86,6 +91,17 @@ final class TestDatabase implements AutoCloseable {
 
 	JdbcTemplate jdbc() {
 		return new JdbcTemplate(this.dataSource);
+	}
+
+	/**
+	 * Returns a data source of its own, for work beside the sync (a second connection).
+	 */
+	DataSource dataSource() {
+		return new DriverManagerDataSource(this.url, this.username, "");
+	}
+
+	SqlDialect dialect() {
+		return this.url.startsWith("jdbc:h2:") ? SqlDialect.H2 : SqlDialect.MYSQL;
 	}
 
 	@Override

@@ -7,8 +7,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -26,7 +30,15 @@ import dev.uapsync.demo.DemoUsers.DemoUser;
  * the real endpoint does: {@code skip} and {@code limit}, the {@code X-App-Access-Token}
  * header, {@code {"total", "items"}} answers, HTTP 401 for a wrong token and a
  * FastAPI-style 422 for a negative parameter. A {@code limit} above the largest page is
- * clamped without a word, as some servers do.
+ * clamped without a word, as some servers do, or refused with 422.
+ *
+ * <p>
+ * To show and test how the sync survives a bad night, it can also misbehave: answer a
+ * share of requests with a random fault ({@link #faultRate(double)}: HTTP 500, 502 or 503
+ * with an HTML body, 429 with {@code Retry-After}, a truncated body, a connection closed
+ * without an answer, or an answer slower than {@link #slowAnswer(Duration)}), answer
+ * every page from some offset on with 503 ({@link #failFrom(long)}), or take its time
+ * over every request ({@link #delay(Duration)}).
  *
  * <p>
  * It listens on 127.0.0.1 only. Thread safe.
@@ -49,6 +61,22 @@ public final class DemoServer implements AutoCloseable {
 	private final int maxLimit;
 
 	private final JsonMapper jsonMapper = JsonMapper.builder().build();
+
+	private final List<Long> servedOffsets = new CopyOnWriteArrayList<>();
+
+	private final Random faults = new Random(42);
+
+	private int faultsSent;
+
+	private volatile double faultRate;
+
+	private volatile Duration slowAnswer = Duration.ofSeconds(40);
+
+	private volatile long failFrom = Long.MAX_VALUE;
+
+	private volatile Duration delay = Duration.ZERO;
+
+	private volatile boolean rejectLargeLimit;
 
 	private DemoServer(HttpServer server, DemoUsers users, @Nullable String token, int maxLimit) {
 		this.server = server;
@@ -84,6 +112,66 @@ public final class DemoServer implements AutoCloseable {
 		return "http://127.0.0.1:" + this.server.getAddress().getPort() + BASE_PATH;
 	}
 
+	/**
+	 * Answers this share of requests, from 0 to 1, with a random fault.
+	 * @param faultRate the share of faulty answers
+	 * @return this server
+	 */
+	public DemoServer faultRate(double faultRate) {
+		this.faultRate = faultRate;
+		return this;
+	}
+
+	/**
+	 * Sets how long a slow answer takes: longer than the sync's read timeout, so it times
+	 * out. Default 40 s.
+	 * @param slowAnswer the time a slow answer takes
+	 * @return this server
+	 */
+	public DemoServer slowAnswer(Duration slowAnswer) {
+		this.slowAnswer = slowAnswer;
+		return this;
+	}
+
+	/**
+	 * Answers every page at this offset or later with HTTP 503, until called again with
+	 * {@link Long#MAX_VALUE}.
+	 * @param offset the first failing offset
+	 * @return this server
+	 */
+	public DemoServer failFrom(long offset) {
+		this.failFrom = offset;
+		return this;
+	}
+
+	/**
+	 * Waits this long before every answer, like a busy UAP.
+	 * @param delay the wait
+	 * @return this server
+	 */
+	public DemoServer delay(Duration delay) {
+		this.delay = delay;
+		return this;
+	}
+
+	/**
+	 * Refuses a {@code limit} above the largest page with a FastAPI-style 422 rather than
+	 * clamping it.
+	 * @return this server
+	 */
+	public DemoServer rejectLargeLimit() {
+		this.rejectLargeLimit = true;
+		return this;
+	}
+
+	/**
+	 * Returns the {@code skip} of every page answered with HTTP 200, in order.
+	 * @return the offsets served
+	 */
+	public List<Long> servedOffsets() {
+		return List.copyOf(this.servedOffsets);
+	}
+
 	@Override
 	public void close() {
 		this.server.stop(0);
@@ -110,7 +198,74 @@ public final class DemoServer implements AutoCloseable {
 						+ "\"],\"msg\":\"ensure this value is greater than or equal to 0\",\"type\":\"value_error\"}]}");
 				return;
 			}
-			send(exchange, 200, page(skip, Math.min(limit, this.maxLimit)));
+			if (limit > this.maxLimit && this.rejectLargeLimit) {
+				send(exchange, 422,
+						"{\"detail\":[{\"loc\":[\"query\",\"limit\"],\"msg\":\"ensure this value is less than "
+								+ "or equal to " + this.maxLimit + "\",\"type\":\"value_error.number.not_le\"}]}");
+				return;
+			}
+			pause(this.delay);
+			if (skip >= this.failFrom) {
+				send(exchange, 503, "{\"detail\":\"Service Unavailable\"}");
+				return;
+			}
+			String body = page(skip, Math.min(limit, this.maxLimit));
+			if (!misbehave(exchange, body)) {
+				send(exchange, 200, body);
+				this.servedOffsets.add(skip);
+			}
+		}
+	}
+
+	/**
+	 * Answers with a fault at the configured rate, each kind in turn.
+	 * @return whether it did
+	 */
+	private boolean misbehave(HttpExchange exchange, String body) throws IOException {
+		int fault;
+		synchronized (this.faults) {
+			if (this.faults.nextDouble() >= this.faultRate) {
+				return false;
+			}
+			fault = this.faultsSent++ % 7;
+		}
+		switch (fault) {
+			case 0, 1, 2 -> sendText(exchange, (fault == 0) ? 500 : (fault == 1) ? 502 : 503,
+					"<html><head><title>Bad Gateway</title></head><body>upstream unavailable</body></html>");
+			case 3 -> {
+				exchange.getResponseHeaders().set("Retry-After", "1");
+				send(exchange, 429, "{\"detail\":\"Too Many Requests\"}");
+			}
+			case 4 -> send(exchange, 200, body.substring(0, body.length() / 2));
+			case 5 -> {
+				// the connection closes without an answer, as after a reset
+			}
+			default -> {
+				pause(this.slowAnswer);
+				send(exchange, 200, body);
+			}
+		}
+		return true;
+	}
+
+	private static void pause(Duration duration) {
+		if (duration.isZero()) {
+			return;
+		}
+		try {
+			Thread.sleep(duration.toMillis());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	private static void sendText(HttpExchange exchange, int status, String html) throws IOException {
+		byte[] body = html.getBytes(StandardCharsets.UTF_8);
+		exchange.getResponseHeaders().set("Content-Type", "text/html");
+		exchange.sendResponseHeaders(status, body.length);
+		try (OutputStream out = exchange.getResponseBody()) {
+			out.write(body);
 		}
 	}
 
@@ -168,7 +323,8 @@ public final class DemoServer implements AutoCloseable {
 
 	/**
 	 * Runs a demo server until the process is stopped: {@code demo-server [--port 8000]
-	 * [--users 5000] [--seed 1] [--max-limit 1000]}. It requires the token in
+	 * [--users 5000] [--seed 1] [--max-limit 1000] [--fault-percent 0] [--delay-ms 0]}. A
+	 * fault percent above 0 makes that share of answers faulty. It requires the token in
 	 * {@code UAP_ACCESS_TOKEN} when that is set, and accepts any token otherwise.
 	 * @param args the options
 	 * @param out where to say where it listens
@@ -176,12 +332,13 @@ public final class DemoServer implements AutoCloseable {
 	 * @throws Exception when the server cannot start
 	 */
 	public static int run(String[] args, PrintStream out) throws Exception {
-		Map<String, Long> options = new HashMap<>(
-				Map.of("--port", 8000L, "--users", 5000L, "--seed", 1L, "--max-limit", 1000L));
+		Map<String, Long> options = new HashMap<>(Map.of("--port", 8000L, "--users", 5000L, "--seed", 1L, "--max-limit",
+				1000L, "--fault-percent", 0L, "--delay-ms", 0L));
 		for (int i = 0; i < args.length; i += 2) {
 			Long value = (i + 1 < args.length) ? parse(args[i + 1]) : null;
 			if (!options.containsKey(args[i]) || value == null || value < 0) {
-				out.println("Usage: demo-server [--port 8000] [--users 5000] [--seed 1] [--max-limit 1000]");
+				out.println("Usage: demo-server [--port 8000] [--users 5000] [--seed 1] [--max-limit 1000] "
+						+ "[--fault-percent 0] [--delay-ms 0]");
 				return 2;
 			}
 			options.put(args[i], value);
@@ -190,6 +347,7 @@ public final class DemoServer implements AutoCloseable {
 		DemoUsers users = new DemoUsers(options.get("--users"), options.get("--seed"));
 		DemoServer server = start(Math.toIntExact(options.get("--port")), users, token,
 				Math.toIntExact(options.get("--max-limit")));
+		server.faultRate(options.get("--fault-percent") / 100.0).delay(Duration.ofMillis(options.get("--delay-ms")));
 		out.println("Demo UAP serving " + users.count() + " users at " + server.baseUrl() + " (largest page "
 				+ options.get("--max-limit") + "; "
 				+ ((token != null) ? "requires the token in UAP_ACCESS_TOKEN" : "accepts any access token")

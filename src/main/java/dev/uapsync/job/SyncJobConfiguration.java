@@ -5,6 +5,7 @@ import java.time.Clock;
 import javax.sql.DataSource;
 
 import org.springframework.batch.core.configuration.annotation.StepScope;
+import org.springframework.batch.core.configuration.support.MapJobRegistry;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
 import org.springframework.batch.core.launch.JobOperator;
@@ -18,11 +19,13 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.transaction.PlatformTransactionManager;
 
 import dev.uapsync.UapProperties;
-import dev.uapsync.store.MySqlBatchRewriting;
+import dev.uapsync.store.DataSourceTuning;
 import dev.uapsync.store.SqlDialect;
+import dev.uapsync.store.SyncLock;
 import dev.uapsync.store.UserSchemaInitializer;
 import dev.uapsync.store.UserWriter;
 import dev.uapsync.uap.AccessToken;
+import dev.uapsync.uap.PageFetcher;
 import dev.uapsync.uap.UapClient;
 import dev.uapsync.uap.UapUser;
 import dev.uapsync.uap.UapUserReader;
@@ -50,8 +53,8 @@ public class SyncJobConfiguration {
 	public static final String STEP_NAME = "uapUserSyncStep";
 
 	@Bean
-	static MySqlBatchRewriting mySqlBatchRewriting() {
-		return new MySqlBatchRewriting();
+	static DataSourceTuning dataSourceTuning() {
+		return new DataSourceTuning();
 	}
 
 	@Bean
@@ -73,9 +76,16 @@ public class SyncJobConfiguration {
 	}
 
 	@Bean
+	PageFetcher pageFetcher(UapClient uapClient, UapProperties properties) {
+		UapProperties.Retry retry = properties.getRetry();
+		return new PageFetcher(uapClient, retry.getMaxAttempts(), retry.getDelay(), retry.getMaxDelay(),
+				retry.getMultiplier());
+	}
+
+	@Bean
 	@StepScope
-	UapUserReader uapUserReader(UapClient uapClient, UapProperties properties) {
-		return new UapUserReader(uapClient, properties.getPageSize());
+	UapUserReader uapUserReader(PageFetcher pageFetcher, UapProperties properties) {
+		return new UapUserReader(pageFetcher, properties.getPageSize());
 	}
 
 	@Bean
@@ -108,18 +118,41 @@ public class SyncJobConfiguration {
 			.build();
 	}
 
+	/**
+	 * The registry {@code JobOperator.restart} finds the job in. Declared here because
+	 * Spring Batch's default fills its registry when the job operator is created, which
+	 * is while this job is still being created ({@link RunningSync} needs the operator);
+	 * this one registers every job once all beans exist.
+	 */
 	@Bean
-	SyncLauncher syncLauncher(JobOperator jobOperator, Job uapUserSyncJob) {
-		return new SyncLauncher(jobOperator, uapUserSyncJob);
+	static MapJobRegistry jobRegistry() {
+		return new MapJobRegistry();
+	}
+
+	@Bean
+	SyncLock syncLock(DataSource dataSource, SqlDialect sqlDialect) {
+		return new SyncLock(dataSource, sqlDialect);
+	}
+
+	@Bean
+	RunningSync runningSync(JobOperator jobOperator, JobRepository jobRepository) {
+		return new RunningSync(jobOperator, jobRepository);
+	}
+
+	@Bean
+	SyncLauncher syncLauncher(JobOperator jobOperator, JobRepository jobRepository, Job uapUserSyncJob,
+			SyncLock syncLock) {
+		return new SyncLauncher(jobOperator, jobRepository, uapUserSyncJob, syncLock);
 	}
 
 	@Bean
 	Job uapUserSyncJob(JobRepository jobRepository, Step uapUserSyncStep, UapClient uapClient, DataSource dataSource,
-			UapProperties properties) {
+			UapProperties properties, RunningSync runningSync) {
 		String settings = "UAP " + uapClient.usersUri() + ", page size " + properties.getPageSize() + ", database "
 				+ SqlDialect.displayUrl(dataSource) + ", reject limit " + properties.getRejectLimit();
 		return new JobBuilder(JOB_NAME, jobRepository).start(uapUserSyncStep)
 			.listener(new SyncLogListener(settings))
+			.listener(runningSync)
 			.build();
 	}
 

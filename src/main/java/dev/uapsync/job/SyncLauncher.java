@@ -1,14 +1,38 @@
 package dev.uapsync.job;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.JobExecutionException;
+import org.springframework.batch.core.job.JobInstance;
 import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.job.parameters.JobParametersBuilder;
 import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.dao.EmptyResultDataAccessException;
+
+import dev.uapsync.ConfigurationException;
+import dev.uapsync.store.SyncLock;
 
 /**
- * Starts syncs through Spring Batch's {@link JobOperator}, in the calling thread.
+ * Starts and restarts syncs through Spring Batch's {@link JobOperator}, in the calling
+ * thread, one at a time per database.
+ *
+ * <p>
+ * Each launch first takes the {@link SyncLock}. Holding it proves that no live process
+ * runs a sync on this database, so an execution that the batch tables still show as
+ * running was left by a process that died ({@code kill -9}, an OOM kill, a power cut); it
+ * is recovered ({@link JobOperator#recover}: marked FAILED, restartable from its last
+ * commit) before anything else. When another process holds the lock, the launch is
+ * refused with a {@link SyncAlreadyRunningException} naming the running execution.
  */
 public class SyncLauncher {
 
@@ -18,24 +42,145 @@ public class SyncLauncher {
 	 */
 	public static final String RUN_ID = "run.id";
 
+	/**
+	 * How many of the latest job instances are searched for a sync to restart or recover.
+	 */
+	private static final int RECENT_INSTANCES = 20;
+
+	private static final Log logger = LogFactory.getLog(SyncLauncher.class);
+
 	private final JobOperator jobOperator;
+
+	private final JobRepository jobRepository;
 
 	private final Job job;
 
-	public SyncLauncher(JobOperator jobOperator, Job job) {
+	private final SyncLock lock;
+
+	public SyncLauncher(JobOperator jobOperator, JobRepository jobRepository, Job job, SyncLock lock) {
 		this.jobOperator = jobOperator;
+		this.jobRepository = jobRepository;
 		this.job = job;
+		this.lock = lock;
 	}
 
 	/**
 	 * Runs one sync as a new job instance and returns when it has ended.
 	 * @return the finished execution
+	 * @throws SyncAlreadyRunningException when another process is running a sync
 	 * @throws JobExecutionException when Spring Batch refuses to start it
 	 */
 	public JobExecution sync() throws JobExecutionException {
-		JobParameters parameters = new JobParametersBuilder().addLong(RUN_ID, System.currentTimeMillis())
-			.toJobParameters();
-		return this.jobOperator.start(this.job, parameters);
+		try (SyncLock.Held held = acquire()) {
+			recoverAbandoned();
+			JobParameters parameters = new JobParametersBuilder().addLong(RUN_ID, System.currentTimeMillis())
+				.toJobParameters();
+			return this.jobOperator.start(this.job, parameters);
+		}
+	}
+
+	/**
+	 * Restarts a failed or stopped sync where it stopped, and returns when it has ended.
+	 * @param executionId the execution to restart, or {@code null} for the most recent
+	 * failed or stopped one that no completed sync has followed
+	 * @return the finished execution, or empty when there is nothing to restart
+	 * @throws SyncAlreadyRunningException when another process is running a sync
+	 * @throws ConfigurationException when the given execution cannot be restarted
+	 * @throws JobExecutionException when Spring Batch refuses to restart it
+	 */
+	public Optional<JobExecution> restart(@Nullable Long executionId) throws JobExecutionException {
+		try (SyncLock.Held held = acquire()) {
+			recoverAbandoned();
+			JobExecution target = (executionId != null) ? restartable(executionId) : lastRestartable();
+			if (target == null) {
+				return Optional.empty();
+			}
+			logger.info("Restarting sync " + target.getId() + " (" + target.getStatus() + ") at offset "
+					+ SyncReport.of(target).read());
+			return Optional.of(this.jobOperator.restart(target));
+		}
+	}
+
+	private SyncLock.Held acquire() {
+		return this.lock.tryAcquire().orElseThrow(() -> new SyncAlreadyRunningException(runningDescription()));
+	}
+
+	private String runningDescription() {
+		String running = this.jobRepository.findRunningJobExecutions(SyncJobConfiguration.JOB_NAME)
+			.stream()
+			.map((execution) -> "sync " + execution.getId() + " (started " + execution.getStartTime() + ")")
+			.reduce((a, b) -> a + ", " + b)
+			.orElse("a sync that is starting");
+		return "Another process is running " + running
+				+ " on this database and holds its sync lock: wait for it to end, or stop it, then try again";
+	}
+
+	/**
+	 * Marks FAILED every execution left running by a dead process. Called with the lock
+	 * held, so none of them can belong to a live one.
+	 */
+	private void recoverAbandoned() {
+		Map<Long, JobExecution> abandoned = new LinkedHashMap<>();
+		for (JobExecution execution : this.jobRepository.findRunningJobExecutions(SyncJobConfiguration.JOB_NAME)) {
+			abandoned.put(execution.getId(), execution);
+		}
+		for (JobInstance instance : recentInstances()) {
+			JobExecution last = this.jobRepository.getLastJobExecution(instance);
+			if (last != null && last.getStatus().isRunning()) {
+				abandoned.putIfAbsent(last.getId(), last);
+			}
+		}
+		for (JobExecution execution : abandoned.values()) {
+			BatchStatus left = execution.getStatus();
+			this.jobOperator.recover(execution);
+			logger.warn("Sync " + execution.getId() + " was left " + left
+					+ " by a process that no longer runs (killed, or its machine stopped): marked FAILED; "
+					+ "'restart' resumes it at offset " + SyncReport.of(execution).read());
+		}
+	}
+
+	private @Nullable JobExecution lastRestartable() {
+		for (JobInstance instance : recentInstances()) {
+			JobExecution last = this.jobRepository.getLastJobExecution(instance);
+			if (last == null) {
+				continue;
+			}
+			if (last.getStatus() == BatchStatus.COMPLETED) {
+				return null;
+			}
+			if (last.getStatus() == BatchStatus.FAILED || last.getStatus() == BatchStatus.STOPPED) {
+				return last;
+			}
+		}
+		return null;
+	}
+
+	private JobExecution restartable(long executionId) {
+		JobExecution execution = find(executionId);
+		if (execution == null || !SyncJobConfiguration.JOB_NAME.equals(execution.getJobInstance().getJobName())) {
+			throw new ConfigurationException("There is no sync execution " + executionId
+					+ ": give the id of a FAILED or STOPPED one, or none for the latest");
+		}
+		JobExecution last = this.jobRepository.getLastJobExecution(execution.getJobInstance());
+		if (last == null || !(last.getStatus() == BatchStatus.FAILED || last.getStatus() == BatchStatus.STOPPED)) {
+			throw new ConfigurationException("Sync " + executionId + " cannot be restarted: its job instance is "
+					+ ((last != null) ? last.getStatus() : "unknown") + "; only a FAILED or STOPPED sync can be");
+		}
+		return last;
+	}
+
+	private @Nullable JobExecution find(long executionId) {
+		try {
+			return this.jobRepository.getJobExecution(executionId);
+		}
+		catch (EmptyResultDataAccessException ex) {
+			// the JDBC repository reports an unknown id this way rather than with null
+			return null;
+		}
+	}
+
+	private Iterable<JobInstance> recentInstances() {
+		return this.jobRepository.getJobInstances(SyncJobConfiguration.JOB_NAME, 0, RECENT_INSTANCES);
 	}
 
 }

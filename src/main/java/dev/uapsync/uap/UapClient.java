@@ -102,8 +102,16 @@ public class UapClient {
 			throw new ConfigurationException("UAP_BASE_URL must be scheme, host, port and path only, without "
 					+ "user info, query or fragment: the token goes in UAP_ACCESS_TOKEN");
 		}
+		if (scheme.equals("http") && !isLoopback(base.getHost())) {
+			logger.warn("UAP_BASE_URL uses plain http to " + base.getHost()
+					+ ": the access token crosses the network unencrypted; use https");
+		}
 		String path = (base.getRawPath() != null) ? base.getRawPath().replaceAll("/+$", "") : "";
 		return URI.create(scheme + "://" + base.getRawAuthority() + path + USERS_PATH);
+	}
+
+	private static boolean isLoopback(String host) {
+		return host.equalsIgnoreCase("localhost") || host.startsWith("127.") || host.equals("[::1]");
 	}
 
 	/**

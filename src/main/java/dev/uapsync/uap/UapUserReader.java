@@ -50,7 +50,7 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 
 	private static final Log logger = LogFactory.getLog(UapUserReader.class);
 
-	private final UapClient client;
+	private final PageFetcher pages;
 
 	private final int pageSize;
 
@@ -66,8 +66,8 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 
 	private boolean exhausted;
 
-	public UapUserReader(UapClient client, int pageSize) {
-		this.client = client;
+	public UapUserReader(PageFetcher pages, int pageSize) {
+		this.pages = pages;
 		this.pageSize = pageSize;
 	}
 
@@ -99,7 +99,7 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 			this.exhausted = true;
 			return false;
 		}
-		UapPage next = this.client.fetch(this.offset, this.pageSize);
+		UapPage next = this.pages.fetch(this.offset, this.pageSize);
 		if (this.firstTotal == UNKNOWN) {
 			this.firstTotal = next.total();
 		}

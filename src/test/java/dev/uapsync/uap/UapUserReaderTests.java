@@ -153,7 +153,8 @@ class UapUserReaderTests {
 	}
 
 	private UapUserReader reader(int pageSize) {
-		return new UapUserReader(this.client, pageSize);
+		return new UapUserReader(new PageFetcher(this.client, 1, Duration.ofMillis(1), Duration.ofMillis(1), 1),
+				pageSize);
 	}
 
 	private static List<UapUser> readAll(UapUserReader reader, ExecutionContext context) {

@@ -1,0 +1,156 @@
+package dev.uapsync.uap;
+
+import java.time.Duration;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.core.retry.RetryException;
+import org.springframework.core.retry.RetryPolicy;
+import org.springframework.core.retry.RetryTemplate;
+import org.springframework.core.retry.Retryable;
+import org.springframework.util.backoff.BackOff;
+import org.springframework.util.backoff.BackOffExecution;
+import org.springframework.util.backoff.ExponentialBackOff;
+
+/**
+ * Fetches a page through Spring Framework's {@link RetryTemplate}, asking again after a
+ * failure that may pass ({@link UapException#isRetryable()}): exponential waits with
+ * jitter, or the wait a {@code Retry-After} header asks for. Each retry logs one WARN
+ * line with the page's offset, the cause, the attempt and the wait. A failure that cannot
+ * pass (a rejected token, another 4xx) is thrown at once.
+ *
+ * <p>
+ * Retrying here, around the HTTP call, rather than through the step's fault tolerance
+ * keeps the reader's offset exact: the step never sees a failed read.
+ *
+ * <p>
+ * Thread safe: each call keeps its attempts to itself.
+ */
+public class PageFetcher {
+
+	private static final Log logger = LogFactory.getLog(PageFetcher.class);
+
+	private final UapClient client;
+
+	private final int maxAttempts;
+
+	private final Duration delay;
+
+	private final Duration maxDelay;
+
+	private final double multiplier;
+
+	/**
+	 * Creates a fetcher.
+	 * @param client the client making each request
+	 * @param maxAttempts the most requests for one page, the first included
+	 * @param delay the wait before the first retry
+	 * @param maxDelay the longest computed wait
+	 * @param multiplier the factor by which each wait grows
+	 */
+	public PageFetcher(UapClient client, int maxAttempts, Duration delay, Duration maxDelay, double multiplier) {
+		this.client = client;
+		this.maxAttempts = maxAttempts;
+		this.delay = delay;
+		this.maxDelay = maxDelay;
+		this.multiplier = multiplier;
+	}
+
+	/**
+	 * Fetches one page, retrying as configured.
+	 * @param offset the {@code skip} value
+	 * @param limit the {@code limit} value
+	 * @return the page
+	 * @throws UapException the last failure, when it cannot pass or the attempts are
+	 * spent
+	 */
+	public UapPage fetch(long offset, int limit) {
+		PageAttempts attempts = new PageAttempts(offset, limit);
+		RetryPolicy policy = RetryPolicy.builder()
+			.predicate((failure) -> failure instanceof UapException uap && uap.isRetryable())
+			.backOff(attempts)
+			.build();
+		try {
+			return new RetryTemplate(policy).execute(attempts);
+		}
+		catch (RetryException ex) {
+			throw giveUp(ex, attempts.failures);
+		}
+	}
+
+	private static RuntimeException giveUp(RetryException ex, int failures) {
+		Throwable last = ex.getCause();
+		if (!(last instanceof UapException uap)) {
+			return (last instanceof RuntimeException runtime) ? runtime : new IllegalStateException(last);
+		}
+		if (failures <= 1) {
+			return uap;
+		}
+		return new UapException("Gave up after " + failures + " attempts: " + uap.getMessage(), false, null, uap);
+	}
+
+	/**
+	 * The attempts at one page: the operation the template retries, and the back-off that
+	 * knows the last failure, so it can honour {@code Retry-After} and log the retry.
+	 */
+	private final class PageAttempts implements Retryable<UapPage>, BackOff {
+
+		private final long offset;
+
+		private final int limit;
+
+		private int failures;
+
+		private @Nullable UapException lastFailure;
+
+		PageAttempts(long offset, int limit) {
+			this.offset = offset;
+			this.limit = limit;
+		}
+
+		@Override
+		public UapPage execute() {
+			try {
+				return PageFetcher.this.client.fetch(this.offset, this.limit);
+			}
+			catch (UapException ex) {
+				this.failures++;
+				this.lastFailure = ex;
+				throw ex;
+			}
+		}
+
+		@Override
+		public String getName() {
+			return "UAP page at offset " + this.offset;
+		}
+
+		@Override
+		public BackOffExecution start() {
+			ExponentialBackOff exponential = new ExponentialBackOff(PageFetcher.this.delay.toMillis(),
+					PageFetcher.this.multiplier);
+			exponential.setMaxInterval(PageFetcher.this.maxDelay.toMillis());
+			exponential.setJitter(PageFetcher.this.delay.toMillis() / 2);
+			exponential.setMaxAttempts(PageFetcher.this.maxAttempts - 1);
+			BackOffExecution computed = exponential.start();
+			return () -> {
+				long wait = computed.nextBackOff();
+				if (wait == BackOffExecution.STOP || this.lastFailure == null) {
+					return wait;
+				}
+				Duration asked = this.lastFailure.retryAfter();
+				if (asked != null) {
+					wait = asked.toMillis();
+				}
+				logger.warn("Retrying the page at offset " + this.offset + " in " + wait + " ms (attempt "
+						+ (this.failures + 1) + " of " + PageFetcher.this.maxAttempts + "): "
+						+ this.lastFailure.getMessage());
+				return wait;
+			};
+		}
+
+	}
+
+}

@@ -1,0 +1,213 @@
+package dev.uapsync;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.uapsync.demo.DemoServer;
+import dev.uapsync.demo.DemoUsers;
+import dev.uapsync.demo.DemoUsers.DemoUser;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The packaged jar run as a child process and ended from outside, mid-run: by
+ * {@code kill -9} (nothing of the process survives) and by SIGTERM (a deploy). Then
+ * {@code restart}, at once, must resume past offset 0 and end with the table exact.
+ */
+class SyncProcessIT {
+
+	private static final Path JAR = Path.of("target", "uap-user-sync.jar");
+
+	private static final String TOKEN = "process-token-7c1e";
+
+	private static final int USERS = 3000;
+
+	private static final Pattern PROGRESS = Pattern.compile("Progress: (\\d+) of");
+
+	@TempDir
+	Path folder;
+
+	private DemoServer server;
+
+	private TestDatabase database;
+
+	@AfterEach
+	void close() {
+		if (this.server != null) {
+			this.server.close();
+		}
+		if (this.database != null) {
+			this.database.close();
+		}
+	}
+
+	@Test
+	void syncKilledWithSigkillOnH2IsRestartedAtOnceAndEndsExact() throws Exception {
+		killedSyncIsRestartedAtOnceAndEndsExact(TestDatabase.h2(this.folder));
+	}
+
+	@Test
+	void syncKilledWithSigkillOnMariaDbIsRestartedAtOnceAndEndsExact() throws Exception {
+		killedSyncIsRestartedAtOnceAndEndsExact(TestDatabase.mariaDb());
+	}
+
+	private void killedSyncIsRestartedAtOnceAndEndsExact(TestDatabase database) throws Exception {
+		this.database = database;
+		DemoUsers users = new DemoUsers(USERS, 23);
+		this.server = DemoServer.start(0, users, TOKEN, 1000).delay(Duration.ofMillis(40));
+		Path syncLog = this.folder.resolve("sync.log");
+		Process sync = start("sync", syncLog);
+		long progressed = awaitProgress(syncLog, 600);
+
+		sync.destroyForcibly();
+		assertThat(sync.waitFor(30, TimeUnit.SECONDS)).isTrue();
+		int servedBefore = this.server.servedOffsets().size();
+		this.server.delay(Duration.ZERO);
+		Path restartLog = this.folder.resolve("restart.log");
+		Process restart = start("restart", restartLog);
+
+		assertThat(restart.waitFor(120, TimeUnit.SECONDS)).isTrue();
+		String output = Files.readString(restartLog);
+		assertThat(restart.exitValue()).as(output).isEqualTo(CommandLine.COMPLETED);
+		assertThat(output).contains("Sync 1 was left STARTED by a process that no longer runs")
+			.containsPattern("Restarting sync 1 \\(FAILED\\) at offset [1-9]");
+		List<Long> resumed = this.server.servedOffsets().subList(servedBefore, this.server.servedOffsets().size());
+		assertThat(resumed.get(0)).isPositive().isLessThanOrEqualTo(progressed);
+		assertTableExact(users, output);
+		assertThat(output + Files.readString(syncLog)).doesNotContain(TOKEN);
+	}
+
+	@Test
+	void syncStoppedWithSigtermStopsGracefullyAndIsRestartedToTheEnd() throws Exception {
+		this.database = TestDatabase.h2(this.folder);
+		DemoUsers users = new DemoUsers(USERS, 29);
+		this.server = DemoServer.start(0, users, TOKEN, 1000).delay(Duration.ofMillis(40));
+		Path syncLog = this.folder.resolve("sync.log");
+		Process sync = start("sync", syncLog);
+		awaitProgress(syncLog, 600);
+
+		sync.destroy();
+		assertThat(sync.waitFor(60, TimeUnit.SECONDS)).isTrue();
+		String stopped = Files.readString(syncLog);
+		assertThat(sync.exitValue()).as(stopped).isEqualTo(CommandLine.FAILED);
+		assertThat(stopped).contains("Stopping sync 1 at the end of the page in progress")
+			.containsPattern("Sync 1 STOPPED after [1-9]\\d* users");
+		this.server.delay(Duration.ZERO);
+		Path restartLog = this.folder.resolve("restart.log");
+		Process restart = start("restart", restartLog);
+
+		assertThat(restart.waitFor(120, TimeUnit.SECONDS)).isTrue();
+		String output = Files.readString(restartLog);
+		assertThat(restart.exitValue()).as(output).isEqualTo(CommandLine.COMPLETED);
+		assertThat(output).containsPattern("Restarting sync 1 \\(STOPPED\\) at offset [1-9]");
+		assertTableExact(users, output);
+	}
+
+	@Test
+	void secondSyncWhileOneRunsOnH2IsRefusedWithExitCode3() throws Exception {
+		secondSyncWhileOneRunsIsRefused(TestDatabase.h2(this.folder), "The H2 database is open in another process");
+	}
+
+	@Test
+	void secondSyncWhileOneRunsOnMariaDbIsRefusedWithExitCode3() throws Exception {
+		secondSyncWhileOneRunsIsRefused(TestDatabase.mariaDb(), "Another process is running sync 1");
+	}
+
+	private void secondSyncWhileOneRunsIsRefused(TestDatabase database, String reason) throws Exception {
+		this.database = database;
+		// slow enough that the first sync is still running when the second JVM has
+		// started
+		this.server = DemoServer.start(0, new DemoUsers(USERS, 31), TOKEN, 1000).delay(Duration.ofMillis(400));
+		Path firstLog = this.folder.resolve("first.log");
+		Process first = start("sync", firstLog);
+		awaitProgress(firstLog, 300);
+
+		Path secondLog = this.folder.resolve("second.log");
+		Process second = start("sync", secondLog);
+
+		assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
+		String refused = Files.readString(secondLog);
+		assertThat(second.exitValue()).as(refused).isEqualTo(CommandLine.ALREADY_RUNNING);
+		assertThat(refused).contains(reason);
+		this.server.delay(Duration.ZERO);
+		assertThat(first.waitFor(120, TimeUnit.SECONDS)).isTrue();
+		assertThat(first.exitValue()).as(Files.readString(firstLog)).isEqualTo(CommandLine.COMPLETED);
+	}
+
+	private Process start(String command, Path log) throws IOException {
+		String java = ProcessHandle.current().info().command().orElse("java");
+		ProcessBuilder builder = new ProcessBuilder(java, "-jar", JAR.toString(), command);
+		Map<String, Object> datasource = this.database.properties();
+		Map<String, String> environment = builder.environment();
+		environment.put("SPRING_DATASOURCE_URL", (String) datasource.get("spring.datasource.url"));
+		environment.put("SPRING_DATASOURCE_USERNAME", (String) datasource.get("spring.datasource.username"));
+		environment.put("SPRING_DATASOURCE_PASSWORD", "");
+		environment.put("UAP_BASE_URL", this.server.baseUrl());
+		environment.put("UAP_ACCESS_TOKEN", TOKEN);
+		environment.put("UAP_PAGE_SIZE", "100");
+		environment.put("UAP_PROGRESS_INTERVAL", "0");
+		return builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+	}
+
+	/**
+	 * Waits until the child has logged progress past the given number of users.
+	 * @return the progress seen
+	 */
+	private static long awaitProgress(Path log, long atLeast) throws Exception {
+		Instant deadline = Instant.now().plusSeconds(60);
+		while (Instant.now().isBefore(deadline)) {
+			if (Files.exists(log)) {
+				Matcher progress = PROGRESS.matcher(Files.readString(log));
+				long last = 0;
+				while (progress.find()) {
+					last = Long.parseLong(progress.group(1));
+				}
+				if (last >= atLeast) {
+					return last;
+				}
+			}
+			Thread.sleep(20);
+		}
+		throw new AssertionError("No progress past " + atLeast + " within 60 s:\n" + Files.readString(log));
+	}
+
+	private void assertTableExact(DemoUsers users, String output) {
+		Map<String, List<String>> expected = new TreeMap<>();
+		int rejects = 0;
+		for (long i = 0; i < users.count(); i++) {
+			DemoUser user = users.user(i);
+			if (user.isReject()) {
+				rejects++;
+			}
+			else {
+				expected.put(user.mobile(), Arrays.asList(user.name(), user.englishName()));
+			}
+		}
+		Map<String, List<String>> table = new TreeMap<>();
+		this.database.jdbc().query("SELECT mobile, name, english_name FROM uap_user", (rs) -> {
+			table.put(rs.getString(1), Arrays.asList(rs.getString(2), rs.getString(3)));
+		});
+		assertThat(table).isEqualTo(expected);
+		List<Long> rejectOffsets = new ArrayList<>(
+				this.database.jdbc().queryForList("SELECT item_offset FROM uap_user_reject", Long.class));
+		assertThat(rejectOffsets).doesNotHaveDuplicates().hasSize(rejects);
+		assertThat(output).contains(
+				"read " + USERS + ", inserted " + expected.size() + ", updated 0, unchanged 0, rejected " + rejects);
+	}
+
+}
