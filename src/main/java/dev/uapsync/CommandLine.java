@@ -2,6 +2,7 @@ package dev.uapsync;
 
 import java.io.PrintStream;
 import java.security.SecureRandom;
+import java.time.LocalDateTime;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -27,8 +28,12 @@ import dev.uapsync.demo.DemoUsers;
 import dev.uapsync.job.RunningSync;
 import dev.uapsync.job.SyncAlreadyRunningException;
 import dev.uapsync.job.SyncLauncher;
+import dev.uapsync.job.SyncSchedule;
+import dev.uapsync.job.SyncStatus;
+
 import dev.uapsync.job.SyncReport;
 import dev.uapsync.store.SqlDialect;
+import dev.uapsync.uap.UapClient;
 
 /**
  * The commands of {@code java -jar uap-user-sync.jar}, and their exit codes.
@@ -68,6 +73,9 @@ public final class CommandLine {
 			Usage: java -jar uap-user-sync.jar <command>
 			  sync               sync every UAP user into the table uap_user, as a new run
 			  restart [id]       resume the latest failed or stopped sync (or sync <id>) where it stopped
+			  schedule           stay up and sync at every time of UAP_SCHEDULE_CRON (default 02:00 nightly)
+			  status [--limit N] [--json]
+			                     the recent syncs from the batch tables; exits 1 when the last success is stale
 			  demo               start a demo UAP and sync it into the embedded H2 database
 			  demo-server [...]  serve a demo UAP: [--port 8000] [--users 5000] [--seed 1] [--max-limit 1000]
 			                     [--fault-percent 0] [--delay-ms 0]
@@ -75,8 +83,8 @@ public final class CommandLine {
 			Settings come from the environment: UAP_BASE_URL, UAP_ACCESS_TOKEN (or UAP_ACCESS_TOKEN_FILE),
 			UAP_PAGE_SIZE, UAP_REJECT_LIMIT, SPRING_DATASOURCE_URL, SPRING_DATASOURCE_USERNAME and
 			SPRING_DATASOURCE_PASSWORD; the README lists them all.
-			Exit codes: 0 completed (or nothing to restart), 1 failed or stopped, 2 could not start,
-			3 another sync is running.""";
+			Exit codes: 0 completed (or nothing to restart), 1 failed or stopped (status: stale),
+			2 could not start, 3 another sync is running.""";
 
 	private static final int DEMO_USERS = 5000;
 
@@ -112,6 +120,8 @@ public final class CommandLine {
 			return switch (command) {
 				case "sync" -> (options.length == 0) ? launch(this.properties, false, SyncLauncher::sync) : usage();
 				case "restart" -> restart(options);
+				case "schedule" -> (options.length == 0) ? schedule() : usage();
+				case "status" -> status(options);
 				case "demo" -> (options.length == 0) ? demo() : usage();
 				case "demo-server" -> DemoServer.run(options, this.out);
 				case "help", "--help", "-h" -> help();
@@ -159,6 +169,53 @@ public final class CommandLine {
 	 * Starts the application, runs one launch in it, reports the outcome and closes it.
 	 */
 	private int launch(Map<String, Object> settings, boolean demo, Launch launch) {
+		return inApplication(settings, true, (context, signal) -> {
+			String database = SqlDialect.displayUrl(context.getBean(DataSource.class));
+			if (signal.received()) {
+				return FAILED;
+			}
+			return report(launch.run(context.getBean(SyncLauncher.class)), database, demo);
+		});
+	}
+
+	private int schedule() {
+		return inApplication(this.properties, true,
+				(context, signal) -> context.getBean(SyncSchedule.class).run() ? FAILED : COMPLETED);
+	}
+
+	private int status(String[] options) {
+		int limit = 10;
+		boolean json = false;
+		for (int i = 0; i < options.length; i++) {
+			if (options[i].equals("--json")) {
+				json = true;
+			}
+			else if (options[i].equals("--limit") && i + 1 < options.length
+					&& options[i + 1].matches("[1-9][0-9]{0,4}")) {
+				limit = Integer.parseInt(options[++i]);
+			}
+			else {
+				return usage();
+			}
+		}
+		boolean asJson = json;
+		int count = limit;
+		Body body = (context, signal) -> {
+			SyncStatus status = context.getBean(SyncStatus.class);
+			StatusPrinter printer = new StatusPrinter(status.lastSuccess(), status.recent(count),
+					context.getBean(UapProperties.class).getStatus().getMaxAge(), LocalDateTime.now());
+			this.out.print(asJson ? printer.json() + "\n" : printer.text());
+			return printer.stale() ? FAILED : COMPLETED;
+		};
+		return inApplication(this.properties, false, body);
+	}
+
+	/**
+	 * Starts the application, runs a body in it and closes it, with SIGTERM turned into a
+	 * graceful stop of whatever sync runs. Start-up failures become exit code 2, or 3
+	 * when an H2 database is open in another process.
+	 */
+	private int inApplication(Map<String, Object> settings, boolean needsUap, Body body) {
 		ConfigurableApplicationContext context;
 		try {
 			context = application(settings).run();
@@ -168,12 +225,18 @@ public final class CommandLine {
 			this.err.println("Could not start: " + Failures.describe(ex));
 			return Failures.isDatabaseInUse(ex) ? ALREADY_RUNNING : NOT_STARTED;
 		}
-		ShutdownSignal signal = new ShutdownSignal(context.getBean(RunningSync.class));
+		ShutdownSignal signal = new ShutdownSignal(() -> {
+			context.getBean(SyncSchedule.class).stop();
+			context.getBean(RunningSync.class).stop();
+		});
 		signal.register();
 		int code = NOT_STARTED;
 		try (context) {
-			String database = SqlDialect.displayUrl(context.getBean(DataSource.class));
-			code = signal.received() ? FAILED : report(launch.run(context.getBean(SyncLauncher.class)), database, demo);
+			if (needsUap) {
+				// the UAP settings are checked before anything else happens
+				context.getBean(UapClient.class);
+			}
+			code = body.run(context, signal);
 		}
 		catch (SyncAlreadyRunningException ex) {
 			this.err.println("Not started: " + ex.getMessage());
@@ -244,6 +307,16 @@ public final class CommandLine {
 	private interface Launch {
 
 		@Nullable JobExecution run(SyncLauncher launcher) throws JobExecutionException;
+
+	}
+
+	/**
+	 * What runs inside the started application; returns the exit code.
+	 */
+	@FunctionalInterface
+	private interface Body {
+
+		int run(ConfigurableApplicationContext context, ShutdownSignal signal) throws JobExecutionException;
 
 	}
 

@@ -35,7 +35,7 @@ public final class Failures {
 		if (isDatabaseInUse(failure)) {
 			return "The H2 database is open in another process, a running sync or H2's shell ("
 					+ oneLine(NestedExceptionUtils.getMostSpecificCause(failure).getMessage())
-					+ "): wait for it to end, or stop it";
+					+ "): H2 lets one process at a time open its file; wait for it to end, or stop it";
 		}
 		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
 			if (cause instanceof ConfigurationException || cause instanceof UapException

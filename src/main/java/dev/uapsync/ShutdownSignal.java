@@ -2,13 +2,11 @@ package dev.uapsync;
 
 import java.util.concurrent.CountDownLatch;
 
-import dev.uapsync.job.RunningSync;
-
 /**
  * Turns SIGTERM (a deploy, {@code docker stop}, Kubernetes) into a graceful stop: the JVM
- * shutdown hook asks the running sync to stop at its next chunk boundary, waits until the
- * command has reported the outcome, then ends the JVM with the command's exit code (1 for
- * the STOPPED sync) rather than the signal's.
+ * shutdown hook asks the running sync to stop at its next chunk boundary (and a schedule
+ * to end), waits until the command has reported the outcome, then ends the JVM with the
+ * command's exit code (1 for a STOPPED sync) rather than the signal's.
  *
  * <p>
  * Spring Boot's own shutdown hook is turned off for this, since it would close the data
@@ -24,10 +22,15 @@ final class ShutdownSignal {
 
 	private volatile boolean received;
 
-	ShutdownSignal(RunningSync runningSync) {
+	/**
+	 * Creates a signal handler.
+	 * @param onSignal what to do when the signal comes: stop the running sync (and the
+	 * schedule), without waiting
+	 */
+	ShutdownSignal(Runnable onSignal) {
 		this.hook = new Thread(() -> {
 			this.received = true;
-			runningSync.stop();
+			onSignal.run();
 			try {
 				this.reported.await();
 			}

@@ -2,11 +2,13 @@ package dev.uapsync;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZoneId;
 
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.scheduling.support.CronExpression;
 
 /**
  * Every setting of uap-user-sync, bound from the {@code uap.*} properties. Each has an
@@ -72,6 +74,10 @@ public class UapProperties implements InitializingBean {
 
 	private final Retry retry = new Retry();
 
+	private final Schedule schedule = new Schedule();
+
+	private final Status status = new Status();
+
 	public @Nullable String getBaseUrl() {
 		return this.baseUrl;
 	}
@@ -136,6 +142,14 @@ public class UapProperties implements InitializingBean {
 		return this.retry;
 	}
 
+	public Schedule getSchedule() {
+		return this.schedule;
+	}
+
+	public Status getStatus() {
+		return this.status;
+	}
+
 	@Override
 	public void afterPropertiesSet() {
 		if (this.pageSize < 1 || this.pageSize > MAX_PAGE_SIZE) {
@@ -158,6 +172,12 @@ public class UapProperties implements InitializingBean {
 			throw new ConfigurationException(
 					"UAP_RETRY_MULTIPLIER=" + this.retry.multiplier + " must be 1 or more (default 2)");
 		}
+		if (!CronExpression.isValidExpression(this.schedule.cron)) {
+			throw new ConfigurationException("UAP_SCHEDULE_CRON='" + this.schedule.cron
+					+ "' is not a cron expression: give six fields, second minute hour day month weekday, "
+					+ "e.g. '0 0 2 * * *' for 02:00 every night");
+		}
+		requirePositive(this.status.maxAge, "UAP_STATUS_MAX_AGE");
 		if (this.progressInterval.isNegative()) {
 			throw new ConfigurationException(
 					"UAP_PROGRESS_INTERVAL=" + this.progressInterval + " is negative: set it to 0 or more, e.g. 10s");
@@ -260,6 +280,62 @@ public class UapProperties implements InitializingBean {
 
 		public void setMultiplier(double multiplier) {
 			this.multiplier = multiplier;
+		}
+
+	}
+
+	/**
+	 * The long-running {@code schedule} mode.
+	 */
+	public static class Schedule {
+
+		/**
+		 * When to sync: a Spring cron expression of six fields (second, minute, hour, day
+		 * of month, month, day of week). Default {@code 0 0 2 * * *}, 02:00 every night.
+		 */
+		private String cron = "0 0 2 * * *";
+
+		/**
+		 * The time zone of the cron expression and of the slot names. Default the
+		 * system's.
+		 */
+		private ZoneId zone = ZoneId.systemDefault();
+
+		public String getCron() {
+			return this.cron;
+		}
+
+		public void setCron(String cron) {
+			this.cron = cron;
+		}
+
+		public ZoneId getZone() {
+			return this.zone;
+		}
+
+		public void setZone(ZoneId zone) {
+			this.zone = zone;
+		}
+
+	}
+
+	/**
+	 * The {@code status} command.
+	 */
+	public static class Status {
+
+		/**
+		 * Oldest a last successful sync may be before {@code status} reports it stale and
+		 * exits 1, for monitoring. Default 26 h: a nightly sync, plus slack.
+		 */
+		private Duration maxAge = Duration.ofHours(26);
+
+		public Duration getMaxAge() {
+			return this.maxAge;
+		}
+
+		public void setMaxAge(Duration maxAge) {
+			this.maxAge = maxAge;
 		}
 
 	}

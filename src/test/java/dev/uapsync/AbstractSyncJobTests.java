@@ -1,34 +1,47 @@
 package dev.uapsync;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.env.MapPropertySource;
 
 import dev.uapsync.demo.DemoServer;
 import dev.uapsync.demo.DemoUsers;
 import dev.uapsync.demo.DemoUsers.DemoUser;
+import dev.uapsync.job.SyncLauncher;
+import dev.uapsync.job.SyncSchedule;
+import dev.uapsync.store.SqlDialect;
 import dev.uapsync.store.SyncLock;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -204,6 +217,136 @@ abstract class AbstractSyncJobTests {
 		assertThat(run(Map.of(), "sync")).as("free again once released").isEqualTo(CommandLine.COMPLETED);
 	}
 
+	@Test
+	void statusListsTheRecentSyncsNewestFirstAndWhereAFailedOneWouldResume(CapturedOutput output) throws IOException {
+		DemoUsers users = new DemoUsers(1000, 5);
+		assertThat(sync(users, Map.of())).isEqualTo(CommandLine.COMPLETED);
+		this.server.failFrom(500);
+		assertThat(run(Map.of("uap.retry.max-attempts", 1), "sync")).isEqualTo(CommandLine.FAILED);
+		int before = output.getOut().length();
+
+		int exitCode = run(Map.of(), "status");
+
+		assertThat(exitCode).as("a fresh success is not stale").isEqualTo(CommandLine.COMPLETED);
+		List<String> lines = output.getOut().substring(before).lines().toList();
+		assertThat(lines.get(0)).startsWith("Last successful sync: 1 (manual ").doesNotContain("STALE");
+		assertThat(lines.get(1)).startsWith("ID").contains("RESUME AT").contains("UAP TOTAL");
+		assertThat(lines.get(2))
+			.matches("2\\s+manual \\d+\\s+FAILED\\s+.*\\s500\\s+1000\\s+FAILED: UAP failed the page at offset 500 .*");
+		assertThat(lines.get(3))
+			.matches("1\\s+manual \\d+\\s+COMPLETED\\s+.*\\s1000\\s+\\d+\\s+\\d+\\s+0\\s+-\\s+1000\\s+COMPLETED");
+	}
+
+	@Test
+	void statusAsJsonGivesTheSameFiguresAsTheSqlViewForTheDatabase(CapturedOutput output) throws Exception {
+		DemoUsers users = new DemoUsers(1000, 5);
+		assertThat(sync(users, Map.of())).isEqualTo(CommandLine.COMPLETED);
+		this.server.failFrom(500);
+		assertThat(run(Map.of("uap.retry.max-attempts", 1), "sync")).isEqualTo(CommandLine.FAILED);
+		int before = output.getOut().length();
+
+		assertThat(run(Map.of(), "status", "--json", "--limit", "5")).isEqualTo(CommandLine.COMPLETED);
+
+		JsonNode status = JsonMapper.builder().build().readTree(output.getOut().substring(before));
+		assertThat(status.get("stale").asBoolean()).isFalse();
+		assertThat(status.get("lastSuccess").get("executionId").asLong()).isEqualTo(1);
+		List<Map<String, Object>> view = statusView();
+		assertThat(view).hasSize(2);
+		for (int i = 0; i < 2; i++) {
+			JsonNode execution = status.get("executions").get(i);
+			Map<String, Object> row = view.get(i);
+			assertThat(((Number) row.get("EXECUTION_ID")).longValue()).isEqualTo(execution.get("executionId").asLong());
+			assertThat(row.get("STATUS")).isEqualTo(execution.get("status").asString());
+			assertThat(((Number) row.get("USERS_READ")).longValue()).isEqualTo(execution.get("read").asLong());
+			assertThat(((Number) row.get("USERS_WRITTEN")).longValue()).isEqualTo(execution.get("written").asLong());
+			assertThat(((Number) row.get("USERS_REJECTED")).longValue()).isEqualTo(execution.get("rejected").asLong());
+			assertThat(row.get("RESUME_OFFSET") != null ? ((Number) row.get("RESUME_OFFSET")).longValue() : null)
+				.isEqualTo(execution.get("resumeOffset").isNull() ? null : execution.get("resumeOffset").asLong());
+			assertThat(row.get("SYNC_TRIGGER")).isEqualTo(execution.get("trigger").asString());
+		}
+		assertThat(view.get(0).get("RESUME_OFFSET")).isNotNull();
+		assertThat(((Number) view.get(0).get("RESUME_OFFSET")).longValue()).isEqualTo(500);
+	}
+
+	@Test
+	void statusIsStaleWithoutASuccessOrWithAnOldOne(CapturedOutput output) throws IOException {
+		serve(new DemoUsers(100, 5));
+		assertThat(run(Map.of(), "status")).isEqualTo(CommandLine.FAILED);
+		assertThat(output.getOut()).contains("No sync has completed yet: STALE");
+		assertThat(run(Map.of(), "sync")).isEqualTo(CommandLine.COMPLETED);
+
+		int exitCode = run(Map.of("uap.status.max-age", "1ms"), "status");
+
+		assertThat(exitCode).isEqualTo(CommandLine.FAILED);
+		assertThat(output.getOut()).containsPattern("Last successful sync: 1 .*: STALE, older than UAP_STATUS_MAX_AGE");
+	}
+
+	@Test
+	void scheduledSlotIsSyncedOnceAndTheScheduleSyncsEachSlot() throws Exception {
+		serve(new DemoUsers(300, 5));
+		try (ConfigurableApplicationContext context = application(Map.of("uap.schedule.cron", "*/2 * * * * *"))) {
+			SyncLauncher launcher = context.getBean(SyncLauncher.class);
+			assertThat(launcher.syncSlot("2026-12-04T02:00:00+08:00")).get()
+				.extracting(JobExecution::getStatus)
+				.isEqualTo(BatchStatus.COMPLETED);
+			assertThat(launcher.syncSlot("2026-12-04T02:00:00+08:00")).as("a slot is synced once").isEmpty();
+
+			SyncSchedule schedule = context.getBean(SyncSchedule.class);
+			Thread scheduler = new Thread(schedule::run);
+			scheduler.start();
+			Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> slots().size() >= 3);
+			schedule.stop();
+			scheduler.join(30_000);
+			assertThat(scheduler.isAlive()).isFalse();
+		}
+		List<String> slots = slots();
+		assertThat(slots).doesNotHaveDuplicates().contains("2026-12-04T02:00:00+08:00");
+		assertThat(slots.subList(1, slots.size()))
+			.allMatch((slot) -> slot.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(Z|[+-]\\d\\d:\\d\\d)"));
+		assertThat(this.database.jdbc()
+			.queryForObject("SELECT COUNT(*) FROM BATCH_JOB_EXECUTION WHERE STATUS <> 'COMPLETED'", Integer.class))
+			.isZero();
+	}
+
+	private List<String> slots() {
+		return this.database.jdbc()
+			.queryForList("SELECT PARAMETER_VALUE FROM BATCH_JOB_EXECUTION_PARAMS WHERE PARAMETER_NAME = 'slot' "
+					+ "ORDER BY JOB_EXECUTION_ID", String.class);
+	}
+
+	/**
+	 * Runs the first statement of {@code sql/<db>/status.sql}, the recent syncs.
+	 */
+	private List<Map<String, Object>> statusView() throws IOException {
+		String folder = (this.database.dialect() == SqlDialect.H2) ? "h2" : "mysql";
+		String script = Files.readString(Path.of("sql", folder, "status.sql"));
+		String withoutComments = script.lines()
+			.filter((line) -> !line.startsWith("--"))
+			.collect(Collectors.joining("\n"));
+		String recent = withoutComments.split(";")[0];
+		List<Map<String, Object>> rows = new ArrayList<>();
+		for (Map<String, Object> row : this.database.jdbc().queryForList(recent)) {
+			Map<String, Object> upper = new HashMap<>();
+			row.forEach((key, value) -> upper.put(key.toUpperCase(Locale.ROOT), value));
+			rows.add(upper);
+		}
+		return rows;
+	}
+
+	private ConfigurableApplicationContext application(Map<String, Object> settings) {
+		Map<String, Object> properties = new HashMap<>(this.database.properties());
+		properties.put("uap.base-url", this.server.baseUrl());
+		properties.put("uap.access-token", TOKEN);
+		properties.putAll(settings);
+		SpringApplication application = new SpringApplication(UapUserSyncApplication.class);
+		application.setWebApplicationType(WebApplicationType.NONE);
+		application.setRegisterShutdownHook(false);
+		application.addInitializers((context) -> context.getEnvironment()
+			.getPropertySources()
+			.addFirst(new MapPropertySource("test", properties)));
+		return application.run();
+	}
+
 	private DemoServer serve(DemoUsers users) throws IOException {
 		if (this.server != null) {
 			this.server.close();
@@ -300,10 +443,7 @@ abstract class AbstractSyncJobTests {
 			this.database.jdbc().queryForList(sql, String.class).forEach(text::append);
 		}
 		for (String table : List.of("BATCH_JOB_EXECUTION_CONTEXT", "BATCH_STEP_EXECUTION_CONTEXT")) {
-			for (String context : this.database.jdbc()
-				.queryForList("SELECT SHORT_CONTEXT FROM " + table, String.class)) {
-				text.append(new String(Base64.getDecoder().decode(context), StandardCharsets.ISO_8859_1));
-			}
+			this.database.jdbc().queryForList("SELECT SHORT_CONTEXT FROM " + table, String.class).forEach(text::append);
 		}
 		return text.toString();
 	}

@@ -1,6 +1,7 @@
 package dev.uapsync.job;
 
 import java.time.Clock;
+import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
@@ -9,12 +10,18 @@ import org.springframework.batch.core.configuration.support.MapJobRegistry;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
 import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.batch.core.repository.ExecutionContextSerializer;
 import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.repository.dao.JacksonExecutionContextStringSerializer;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Lazy;
+
+import org.springframework.scheduling.support.CronExpression;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.transaction.PlatformTransactionManager;
 
@@ -68,7 +75,23 @@ public class SyncJobConfiguration {
 		return new UserSchemaInitializer(dataSource, sqlDialect);
 	}
 
+	/**
+	 * Stores execution contexts as JSON rather than serialized Java objects, so that the
+	 * saved offset and counts are readable in {@code BATCH_STEP_EXECUTION_CONTEXT}, by
+	 * {@code sql/<db>/status.sql} among others.
+	 */
 	@Bean
+	ExecutionContextSerializer executionContextSerializer() {
+		return new JacksonExecutionContextStringSerializer();
+	}
+
+	/**
+	 * The UAP client, created on first use: {@code status} needs no UAP settings, and a
+	 * command that syncs asks for it before anything else, so that a missing token or a
+	 * malformed URL still stops it before the first request.
+	 */
+	@Bean
+	@Lazy
 	UapClient uapClient(UapProperties properties) {
 		AccessToken token = AccessToken.resolve(properties.getAccessToken(), properties.getAccessTokenFile());
 		return new UapClient(properties.getBaseUrl(), token, properties.getHttp().getConnectTimeout(),
@@ -76,6 +99,7 @@ public class SyncJobConfiguration {
 	}
 
 	@Bean
+	@Lazy
 	PageFetcher pageFetcher(UapClient uapClient, UapProperties properties) {
 		UapProperties.Retry retry = properties.getRetry();
 		return new PageFetcher(uapClient, retry.getMaxAttempts(), retry.getDelay(), retry.getMaxDelay(),
@@ -146,10 +170,22 @@ public class SyncJobConfiguration {
 	}
 
 	@Bean
-	Job uapUserSyncJob(JobRepository jobRepository, Step uapUserSyncStep, UapClient uapClient, DataSource dataSource,
-			UapProperties properties, RunningSync runningSync) {
-		String settings = "UAP " + uapClient.usersUri() + ", page size " + properties.getPageSize() + ", database "
-				+ SqlDialect.displayUrl(dataSource) + ", reject limit " + properties.getRejectLimit();
+	SyncSchedule syncSchedule(SyncLauncher syncLauncher, UapProperties properties) {
+		return new SyncSchedule(syncLauncher, CronExpression.parse(properties.getSchedule().getCron()),
+				properties.getSchedule().getZone(), Clock.systemUTC());
+	}
+
+	@Bean
+	SyncStatus syncStatus(JobRepository jobRepository) {
+		return new SyncStatus(jobRepository);
+	}
+
+	@Bean
+	Job uapUserSyncJob(JobRepository jobRepository, Step uapUserSyncStep, ObjectProvider<UapClient> uapClient,
+			DataSource dataSource, UapProperties properties, RunningSync runningSync) {
+		Supplier<String> settings = () -> "UAP " + uapClient.getObject().usersUri() + ", page size "
+				+ properties.getPageSize() + ", database " + SqlDialect.displayUrl(dataSource) + ", reject limit "
+				+ properties.getRejectLimit();
 		return new JobBuilder(JOB_NAME, jobRepository).start(uapUserSyncStep)
 			.listener(new SyncLogListener(settings))
 			.listener(runningSync)

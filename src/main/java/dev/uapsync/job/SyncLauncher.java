@@ -43,6 +43,12 @@ public class SyncLauncher {
 	public static final String RUN_ID = "run.id";
 
 	/**
+	 * The identifying job parameter of a scheduled sync: the slot's time, so that a slot
+	 * is one job instance, synced once however many schedulers fire it.
+	 */
+	public static final String SLOT = "slot";
+
+	/**
 	 * How many of the latest job instances are searched for a sync to restart or recover.
 	 */
 	private static final int RECENT_INSTANCES = 20;
@@ -76,6 +82,29 @@ public class SyncLauncher {
 			JobParameters parameters = new JobParametersBuilder().addLong(RUN_ID, System.currentTimeMillis())
 				.toJobParameters();
 			return this.jobOperator.start(this.job, parameters);
+		}
+	}
+
+	/**
+	 * Runs the sync of a scheduled slot and returns when it has ended. A slot already
+	 * synced is not synced again; a slot whose sync failed or stopped is restarted where
+	 * it stopped.
+	 * @param slot the slot, e.g. {@code 2026-12-04T02:00:00+08:00}
+	 * @return the finished execution, or empty when the slot was synced before
+	 * @throws SyncAlreadyRunningException when another process is running a sync
+	 * @throws JobExecutionException when Spring Batch refuses to start it
+	 */
+	public Optional<JobExecution> syncSlot(String slot) throws JobExecutionException {
+		try (SyncLock.Held held = acquire()) {
+			recoverAbandoned();
+			JobParameters parameters = new JobParametersBuilder().addString(SLOT, slot).toJobParameters();
+			JobInstance instance = this.jobRepository.getJobInstance(SyncJobConfiguration.JOB_NAME, parameters);
+			JobExecution last = (instance != null) ? this.jobRepository.getLastJobExecution(instance) : null;
+			if (last != null && last.getStatus() == BatchStatus.COMPLETED) {
+				logger.info("Slot " + slot + " was synced already, by sync " + last.getId());
+				return Optional.empty();
+			}
+			return Optional.of(this.jobOperator.start(this.job, parameters));
 		}
 	}
 

@@ -1,8 +1,11 @@
 package dev.uapsync.job;
 
+import java.util.function.Supplier;
+
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.listener.JobExecutionListener;
 
@@ -15,24 +18,29 @@ class SyncLogListener implements JobExecutionListener {
 
 	private static final Log logger = LogFactory.getLog(SyncLogListener.class);
 
-	private final String settings;
+	private final Supplier<String> settings;
 
-	SyncLogListener(String settings) {
+	SyncLogListener(Supplier<String> settings) {
 		this.settings = settings;
 	}
 
 	@Override
 	public void beforeJob(JobExecution jobExecution) {
-		logger.info("Sync " + jobExecution.getId() + " started: " + this.settings);
+		logger.info("Sync " + jobExecution.getId() + " started: " + this.settings.get());
 	}
 
+	/**
+	 * Logs the failure, if any, in one line, and keeps that line as the job's exit
+	 * message in {@code BATCH_JOB_EXECUTION}, where {@code status} shows it; the step's
+	 * exit message keeps the stack trace.
+	 */
 	@Override
 	public void afterJob(JobExecution jobExecution) {
-		jobExecution.getAllFailureExceptions()
-			.stream()
-			.findFirst()
-			.ifPresent((failure) -> logger
-				.error("Sync " + jobExecution.getId() + " failed: " + Failures.describe(failure)));
+		jobExecution.getAllFailureExceptions().stream().findFirst().ifPresent((failure) -> {
+			String reason = Failures.describe(failure);
+			logger.error("Sync " + jobExecution.getId() + " failed: " + reason);
+			jobExecution.setExitStatus(new ExitStatus(jobExecution.getExitStatus().getExitCode(), reason));
+		});
 		logger.info(SyncReport.of(jobExecution).summary());
 	}
 

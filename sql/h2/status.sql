@@ -1,0 +1,46 @@
+-- The view of `java -jar uap-user-sync.jar status`, as plain SQL for H2 2.x, read from the
+-- Spring Batch tables. Counts come from the step's execution context (JSON), and cover
+-- the sync up to the end of each execution, earlier executions of the same job instance
+-- included. H2 has no JSON path functions, so the counts are cut out with REGEXP_SUBSTR.
+
+-- 1. The recent syncs, newest first.
+SELECT e.JOB_EXECUTION_ID AS execution_id,
+	COALESCE((SELECT 'slot ' || p.PARAMETER_VALUE FROM BATCH_JOB_EXECUTION_PARAMS p
+			WHERE p.JOB_EXECUTION_ID = e.JOB_EXECUTION_ID AND p.PARAMETER_NAME = 'slot'),
+		(SELECT 'manual ' || p.PARAMETER_VALUE FROM BATCH_JOB_EXECUTION_PARAMS p
+			WHERE p.JOB_EXECUTION_ID = e.JOB_EXECUTION_ID AND p.PARAMETER_NAME = 'run.id')) AS sync_trigger,
+	e.STATUS AS status,
+	e.EXIT_CODE AS exit_code,
+	e.EXIT_MESSAGE AS exit_message,
+	e.START_TIME AS start_time,
+	e.END_TIME AS end_time,
+	DATEDIFF('SECOND', e.START_TIME, COALESCE(e.END_TIME, LOCALTIMESTAMP)) AS duration_s,
+	CAST(REGEXP_SUBSTR(c.SHORT_CONTEXT, '"uapUserReader\.offset":\["java\.lang\.Long",(\d+)\]', 1, 1, '', 1)
+		AS BIGINT) AS users_read,
+	CAST(REGEXP_SUBSTR(c.SHORT_CONTEXT, '"userWriter\.inserted":\["java\.lang\.Long",(\d+)\]', 1, 1, '', 1) AS BIGINT)
+		+ CAST(REGEXP_SUBSTR(c.SHORT_CONTEXT, '"userWriter\.updated":\["java\.lang\.Long",(\d+)\]', 1, 1, '', 1)
+		AS BIGINT) AS users_written,
+	CAST(REGEXP_SUBSTR(c.SHORT_CONTEXT, '"userWriter\.rejected":\["java\.lang\.Long",(\d+)\]', 1, 1, '', 1)
+		AS BIGINT) AS users_rejected,
+	s.READ_SKIP_COUNT + s.PROCESS_SKIP_COUNT + s.WRITE_SKIP_COUNT AS skipped,
+	CASE WHEN e.STATUS IN ('FAILED', 'STOPPED')
+		THEN CAST(REGEXP_SUBSTR(c.SHORT_CONTEXT, '"uapUserReader\.offset":\["java\.lang\.Long",(\d+)\]', 1, 1, '', 1)
+		AS BIGINT) END AS resume_offset,
+	CAST(REGEXP_SUBSTR(c.SHORT_CONTEXT, '"uapUserReader\.total\.last":\["java\.lang\.Long",(\d+)\]', 1, 1, '', 1)
+		AS BIGINT) AS uap_total
+FROM BATCH_JOB_EXECUTION e
+JOIN BATCH_JOB_INSTANCE i ON i.JOB_INSTANCE_ID = e.JOB_INSTANCE_ID AND i.JOB_NAME = 'uapUserSyncJob'
+LEFT JOIN BATCH_STEP_EXECUTION s ON s.JOB_EXECUTION_ID = e.JOB_EXECUTION_ID AND s.STEP_NAME = 'uapUserSyncStep'
+LEFT JOIN BATCH_STEP_EXECUTION_CONTEXT c ON c.STEP_EXECUTION_ID = s.STEP_EXECUTION_ID
+ORDER BY e.JOB_EXECUTION_ID DESC
+FETCH FIRST 10 ROWS ONLY;
+
+-- 2. The last successful sync and its age in seconds; no row when none has completed.
+SELECT e.JOB_EXECUTION_ID AS execution_id,
+	e.END_TIME AS end_time,
+	DATEDIFF('SECOND', e.END_TIME, LOCALTIMESTAMP) AS age_s
+FROM BATCH_JOB_EXECUTION e
+JOIN BATCH_JOB_INSTANCE i ON i.JOB_INSTANCE_ID = e.JOB_INSTANCE_ID AND i.JOB_NAME = 'uapUserSyncJob'
+WHERE e.STATUS = 'COMPLETED'
+ORDER BY e.JOB_EXECUTION_ID DESC
+FETCH FIRST 1 ROW ONLY;
