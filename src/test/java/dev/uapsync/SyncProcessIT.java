@@ -149,7 +149,35 @@ class SyncProcessIT {
 		assertThat(first.exitValue()).as(Files.readString(firstLog)).isEqualTo(CommandLine.COMPLETED);
 	}
 
+	@Test
+	void scheduleModeSyncsItsSlotsAndEndsOnSigterm() throws Exception {
+		this.database = TestDatabase.h2(this.folder);
+		this.server = DemoServer.start(0, new DemoUsers(500, 37), TOKEN, 1000);
+		Path log = this.folder.resolve("schedule.log");
+		Process schedule = start("schedule", log, Map.of("UAP_SCHEDULE_CRON", "*/2 * * * * *"));
+		Instant deadline = Instant.now().plusSeconds(60);
+		while (Instant.now().isBefore(deadline) && countOf(Files.readString(log), " COMPLETED in ") < 2) {
+			Thread.sleep(50);
+		}
+
+		schedule.destroy();
+
+		assertThat(schedule.waitFor(60, TimeUnit.SECONDS)).isTrue();
+		String output = Files.readString(log);
+		assertThat(countOf(output, " COMPLETED in ")).as(output).isGreaterThanOrEqualTo(2);
+		assertThat(output).contains("Schedule stopped");
+		assertThat(schedule.exitValue()).as(output).isIn(CommandLine.COMPLETED, CommandLine.FAILED);
+	}
+
+	private static int countOf(String text, String part) {
+		return text.split(Pattern.quote(part), -1).length - 1;
+	}
+
 	private Process start(String command, Path log) throws IOException {
+		return start(command, log, Map.of());
+	}
+
+	private Process start(String command, Path log, Map<String, String> settings) throws IOException {
 		String java = ProcessHandle.current().info().command().orElse("java");
 		ProcessBuilder builder = new ProcessBuilder(java, "-jar", JAR.toString(), command);
 		Map<String, Object> datasource = this.database.properties();
@@ -161,6 +189,7 @@ class SyncProcessIT {
 		environment.put("UAP_ACCESS_TOKEN", TOKEN);
 		environment.put("UAP_PAGE_SIZE", "100");
 		environment.put("UAP_PROGRESS_INTERVAL", "0");
+		environment.putAll(settings);
 		return builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
 	}
 

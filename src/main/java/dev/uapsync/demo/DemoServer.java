@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +42,8 @@ import dev.uapsync.demo.DemoUsers.DemoUser;
  * over every request ({@link #delay(Duration)}).
  *
  * <p>
- * It listens on 127.0.0.1 only. Thread safe.
+ * It listens on 127.0.0.1 only, unless started with {@code --all-interfaces}. Thread
+ * safe.
  */
 public final class DemoServer implements AutoCloseable {
 
@@ -98,7 +100,12 @@ public final class DemoServer implements AutoCloseable {
 	 * @throws IOException when the port cannot be bound
 	 */
 	public static DemoServer start(int port, DemoUsers users, @Nullable String token, int maxLimit) throws IOException {
-		HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
+		return start(InetAddress.getLoopbackAddress(), port, users, token, maxLimit);
+	}
+
+	private static DemoServer start(InetAddress address, int port, DemoUsers users, @Nullable String token,
+			int maxLimit) throws IOException {
+		HttpServer server = HttpServer.create(new InetSocketAddress(address, port), 0);
 		DemoServer demo = new DemoServer(server, users, token, maxLimit);
 		server.start();
 		return demo;
@@ -324,28 +331,34 @@ public final class DemoServer implements AutoCloseable {
 	/**
 	 * Runs a demo server until the process is stopped: {@code demo-server [--port 8000]
 	 * [--users 5000] [--seed 1] [--max-limit 1000] [--fault-percent 0] [--delay-ms 0]}. A
-	 * fault percent above 0 makes that share of answers faulty. It requires the token in
-	 * {@code UAP_ACCESS_TOKEN} when that is set, and accepts any token otherwise.
+	 * fault percent above 0 makes that share of answers faulty. It listens on 127.0.0.1
+	 * unless {@code --all-interfaces} is given (in a container, for other containers). It
+	 * requires the token in {@code UAP_ACCESS_TOKEN} when that is set, and accepts any
+	 * token otherwise.
 	 * @param args the options
 	 * @param out where to say where it listens
 	 * @return never, unless the options are wrong (then 2)
 	 * @throws Exception when the server cannot start
 	 */
-	public static int run(String[] args, PrintStream out) throws Exception {
+	public static int run(String[] arguments, PrintStream out) throws Exception {
+		List<String> rest = new ArrayList<>(List.of(arguments));
+		boolean allInterfaces = rest.remove("--all-interfaces");
+		String[] args = rest.toArray(String[]::new);
 		Map<String, Long> options = new HashMap<>(Map.of("--port", 8000L, "--users", 5000L, "--seed", 1L, "--max-limit",
 				1000L, "--fault-percent", 0L, "--delay-ms", 0L));
 		for (int i = 0; i < args.length; i += 2) {
 			Long value = (i + 1 < args.length) ? parse(args[i + 1]) : null;
 			if (!options.containsKey(args[i]) || value == null || value < 0) {
 				out.println("Usage: demo-server [--port 8000] [--users 5000] [--seed 1] [--max-limit 1000] "
-						+ "[--fault-percent 0] [--delay-ms 0]");
+						+ "[--fault-percent 0] [--delay-ms 0] [--all-interfaces]");
 				return 2;
 			}
 			options.put(args[i], value);
 		}
 		String token = System.getenv("UAP_ACCESS_TOKEN");
 		DemoUsers users = new DemoUsers(options.get("--users"), options.get("--seed"));
-		DemoServer server = start(Math.toIntExact(options.get("--port")), users, token,
+		InetAddress address = allInterfaces ? InetAddress.getByName("0.0.0.0") : InetAddress.getLoopbackAddress();
+		DemoServer server = start(address, Math.toIntExact(options.get("--port")), users, token,
 				Math.toIntExact(options.get("--max-limit")));
 		server.faultRate(options.get("--fault-percent") / 100.0).delay(Duration.ofMillis(options.get("--delay-ms")));
 		out.println("Demo UAP serving " + users.count() + " users at " + server.baseUrl() + " (largest page "
