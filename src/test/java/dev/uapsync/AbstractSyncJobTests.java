@@ -60,7 +60,7 @@ abstract class AbstractSyncJobTests {
 	@TempDir
 	Path folder;
 
-	private TestDatabase database;
+	TestDatabase database;
 
 	private DemoServer server;
 
@@ -347,7 +347,7 @@ abstract class AbstractSyncJobTests {
 		return application.run();
 	}
 
-	private DemoServer serve(DemoUsers users) throws IOException {
+	DemoServer serve(DemoUsers users) throws IOException {
 		if (this.server != null) {
 			this.server.close();
 		}
@@ -360,7 +360,7 @@ abstract class AbstractSyncJobTests {
 		return run(settings, "sync");
 	}
 
-	private int run(Map<String, Object> settings, String... command) {
+	int run(Map<String, Object> settings, String... command) {
 		Map<String, Object> properties = new HashMap<>(this.database.properties());
 		properties.put("uap.base-url", this.server.baseUrl());
 		properties.put("uap.access-token", TOKEN);
@@ -373,7 +373,7 @@ abstract class AbstractSyncJobTests {
 	 * Returns the entries in which two maps differ, as "key: expected <> actual" lines,
 	 * so that a failure shows only what is wrong.
 	 */
-	private static <K, V> List<String> differences(Map<K, V> expected, Map<K, V> actual) {
+	static <K, V> List<String> differences(Map<K, V> expected, Map<K, V> actual) {
 		List<String> differences = new ArrayList<>();
 		Set<K> keys = new TreeSet<>(expected.keySet());
 		keys.addAll(actual.keySet());
@@ -385,7 +385,7 @@ abstract class AbstractSyncJobTests {
 		return differences;
 	}
 
-	private static Map<String, List<String>> expectedTable(DemoUsers users) {
+	static Map<String, List<String>> expectedTable(DemoUsers users) {
 		Map<String, List<String>> expected = new TreeMap<>();
 		for (long i = 0; i < users.count(); i++) {
 			DemoUser user = users.user(i);
@@ -396,7 +396,7 @@ abstract class AbstractSyncJobTests {
 		return expected;
 	}
 
-	private static Map<Long, String> expectedRejects(DemoUsers users) {
+	static Map<Long, String> expectedRejects(DemoUsers users) {
 		Map<Long, String> expected = new TreeMap<>();
 		for (long i = 0; i < users.count(); i++) {
 			DemoUser user = users.user(i);
@@ -407,7 +407,7 @@ abstract class AbstractSyncJobTests {
 		return expected;
 	}
 
-	private Map<String, List<String>> table() {
+	Map<String, List<String>> table() {
 		Map<String, List<String>> table = new TreeMap<>();
 		this.database.jdbc().query("SELECT mobile, name, english_name FROM uap_user", (rs) -> {
 			table.put(rs.getString(1), Arrays.asList(rs.getString(2), rs.getString(3)));
@@ -415,7 +415,7 @@ abstract class AbstractSyncJobTests {
 		return table;
 	}
 
-	private Map<Long, String> rejectedRawMobiles() {
+	Map<Long, String> rejectedRawMobiles() {
 		Map<Long, String> rejects = new TreeMap<>();
 		this.database.jdbc().query("SELECT item_offset, raw_mobile FROM uap_user_reject", (rs) -> {
 			rejects.put(rs.getLong(1), rs.getString(2));

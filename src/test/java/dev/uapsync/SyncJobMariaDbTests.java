@@ -1,16 +1,52 @@
 package dev.uapsync;
 
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import dev.uapsync.demo.DemoUsers;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The whole sync on MariaDB through MySQL Connector/J, each test in a database of its
  * own.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class SyncJobMariaDbTests extends AbstractSyncJobTests {
 
 	@Override
 	TestDatabase database(Path folder) {
 		return TestDatabase.mariaDb();
+	}
+
+	@Test
+	void chunkWhoseCommitFailsIsWrittenAgainOnRestartAndNoUserIsSkipped(CapturedOutput output) throws IOException {
+		DemoUsers users = new DemoUsers(3000, 41);
+		serve(users);
+		assertThat(run(Map.of(), "status")).as("creates the tables").isEqualTo(CommandLine.FAILED);
+		// fails the step's update in the transaction of the 4th chunk (page size 250)
+		this.database.jdbc()
+			.execute("CREATE TRIGGER fail_fourth_commit BEFORE UPDATE ON BATCH_STEP_EXECUTION FOR EACH ROW "
+					+ "BEGIN IF NEW.READ_COUNT = 1000 AND NEW.STATUS = 'STARTED' THEN "
+					+ "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected commit failure'; END IF; END");
+		assertThat(run(Map.of(), "sync")).isEqualTo(CommandLine.FAILED);
+		assertThat(output.getErr()).contains("'restart' resumes it at offset 750");
+		this.database.jdbc().execute("DROP TRIGGER fail_fourth_commit");
+
+		int exitCode = run(Map.of(), "restart");
+
+		assertThat(exitCode).isEqualTo(CommandLine.COMPLETED);
+		assertThat(differences(expectedTable(users), table())).isEmpty();
+		assertThat(differences(expectedRejects(users), rejectedRawMobiles())).isEmpty();
+		assertThat(output.getOut()).contains("Restarting sync 1 (FAILED) at offset 750")
+			.contains("read 3000, inserted " + expectedTable(users).size() + ", updated 0, unchanged 0");
 	}
 
 }

@@ -21,7 +21,9 @@ import org.springframework.batch.infrastructure.item.database.builder.JdbcBatchI
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
+import dev.uapsync.CommittedContext;
 import dev.uapsync.user.SyncItem;
+
 import dev.uapsync.user.SyncItem.NormalizedUser;
 import dev.uapsync.user.SyncItem.RejectedUser;
 
@@ -39,9 +41,9 @@ import dev.uapsync.user.SyncItem.RejectedUser;
  * no lost write. A mobile seen twice in one chunk is written once, with its last values.
  *
  * <p>
- * Restart: the counts are saved in the step's execution context with each chunk and
- * restored on open, so they cover the whole sync, restarts included. The reject limit
- * applies to that total.
+ * Restart: the counts are saved in the step's execution context with each chunk, standing
+ * only if its transaction commits ({@link CommittedContext}), and restored on open, so
+ * they cover the whole sync, restarts included. The reject limit applies to that total.
  *
  * <p>
  * Not thread safe: one step thread writes.
@@ -124,10 +126,8 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 
 	@Override
 	public void update(ExecutionContext executionContext) {
-		executionContext.putLong(INSERTED_KEY, this.inserted);
-		executionContext.putLong(UPDATED_KEY, this.updated);
-		executionContext.putLong(UNCHANGED_KEY, this.unchanged);
-		executionContext.putLong(REJECTED_KEY, this.rejected);
+		CommittedContext.put(executionContext, Map.of(INSERTED_KEY, this.inserted, UPDATED_KEY, this.updated,
+				UNCHANGED_KEY, this.unchanged, REJECTED_KEY, this.rejected));
 	}
 
 	@Override

@@ -2,6 +2,7 @@ package dev.uapsync.uap;
 
 import java.util.Collections;
 import java.util.Iterator;
+import java.util.Map;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -9,6 +10,8 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.item.ItemStreamReader;
+
+import dev.uapsync.CommittedContext;
 
 /**
  * Reads every user of the UAP, page by page, in the UAP's order.
@@ -22,8 +25,9 @@ import org.springframework.batch.infrastructure.item.ItemStreamReader;
  * <p>
  * Restart: {@link #update(ExecutionContext)} saves the offset and the first and last
  * {@code total} seen. The step calls it inside each chunk's transaction, after the
- * chunk's users are written, so the saved offset is always that of the first uncommitted
- * user; on {@link #open(ExecutionContext)} the reader fetches its first page from there,
+ * chunk's users are written, and the values stand only if that transaction commits
+ * ({@link CommittedContext}): the saved offset is always that of the first uncommitted
+ * user. On {@link #open(ExecutionContext)} the reader fetches its first page from there,
  * even in the middle of a page.
  *
  * <p>
@@ -114,9 +118,8 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 
 	@Override
 	public void update(ExecutionContext executionContext) {
-		executionContext.putLong(OFFSET_KEY, this.offset);
-		executionContext.putLong(FIRST_TOTAL_KEY, this.firstTotal);
-		executionContext.putLong(LAST_TOTAL_KEY, this.lastTotal);
+		CommittedContext.put(executionContext,
+				Map.of(OFFSET_KEY, this.offset, FIRST_TOTAL_KEY, this.firstTotal, LAST_TOTAL_KEY, this.lastTotal));
 	}
 
 	@Override
