@@ -6,7 +6,8 @@
 #
 # UAP_SYNC_ENV names the env file (default /etc/uap-user-sync/env), UAP_SYNC_JAR the jar
 # (default: target/uap-user-sync.jar beside this script), JAVA_OPTS the JVM options.
-# The exit code is the jar's: 0 completed, 1 failed or stopped, 2 could not start.
+# The exit code is the jar's: 0 completed, 1 failed or stopped, 2 could not start,
+# 3 another sync is running on the same database.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -269,11 +269,12 @@ public final class CommandLine {
 			}
 			return COMPLETED;
 		}
-		String reason = execution.getAllFailureExceptions()
-			.stream()
-			.findFirst()
-			.map(Failures::describe)
-			.orElse((execution.getStatus() == BatchStatus.STOPPED) ? "stopped on request" : "no cause recorded");
+		String reason = (execution.getStatus() == BatchStatus.STOPPED) ? "stopped by a shutdown signal"
+				: execution.getAllFailureExceptions()
+					.stream()
+					.findFirst()
+					.map(Failures::describe)
+					.orElse("no cause recorded");
 		this.err.println("Sync " + execution.getId() + " " + execution.getStatus() + " after " + report.read()
 				+ " users: " + Failures.oneLine(reason) + ". 'restart' resumes it at offset " + report.read());
 		return FAILED;

@@ -30,7 +30,13 @@ final class ShutdownSignal {
 	ShutdownSignal(Runnable onSignal) {
 		this.hook = new Thread(() -> {
 			this.received = true;
-			onSignal.run();
+			try {
+				onSignal.run();
+			}
+			catch (RuntimeException ex) {
+				// the sync then ends as it would have; the exit code is still the
+				// command's
+			}
 			try {
 				this.reported.await();
 			}

@@ -250,6 +250,13 @@ public class UapProperties implements InitializingBean {
 		 */
 		private double multiplier = 2;
 
+		/**
+		 * Longest wait a {@code Retry-After} header may ask for. A UAP asking for longer
+		 * fails the page at once, so that the sync neither hangs for hours nor ignores
+		 * the request: restart it later. Default 5 min.
+		 */
+		private Duration maxRetryAfter = Duration.ofMinutes(5);
+
 		public int getMaxAttempts() {
 			return this.maxAttempts;
 		}
@@ -276,6 +283,14 @@ public class UapProperties implements InitializingBean {
 
 		public double getMultiplier() {
 			return this.multiplier;
+		}
+
+		public Duration getMaxRetryAfter() {
+			return this.maxRetryAfter;
+		}
+
+		public void setMaxRetryAfter(Duration maxRetryAfter) {
+			this.maxRetryAfter = maxRetryAfter;
 		}
 
 		public void setMultiplier(double multiplier) {

@@ -141,11 +141,17 @@ abstract class AbstractSyncJobTests {
 	void syncFailsWhenRejectsPassTheLimit(CapturedOutput output) throws IOException {
 		DemoUsers users = new DemoUsers(USERS, 7);
 
-		int exitCode = sync(users, Map.of("uap.reject-limit", 5));
+		int exitCode = sync(users, Map.of("uap.reject-limit", 5, "uap.page-size", 100));
 
 		assertThat(exitCode).isEqualTo(CommandLine.FAILED);
 		assertThat(output.getErr()).contains("more than UAP_REJECT_LIMIT=5 allows");
-		assertThat(this.database.jdbc().queryForObject("SELECT COUNT(*) FROM uap_user_reject", Integer.class))
+		// the chunk that passed the limit rolled back; the rejects of the chunks before
+		// it stay
+		long committed = committedOffset();
+		long rejectsBefore = expectedRejects(users).keySet().stream().filter((offset) -> offset < committed).count();
+		assertThat(rejectsBefore).isPositive();
+		assertThat(this.database.jdbc().queryForObject("SELECT COUNT(*) FROM uap_user_reject", Long.class))
+			.isEqualTo(rejectsBefore)
 			.isLessThanOrEqualTo(5);
 	}
 
@@ -306,6 +312,18 @@ abstract class AbstractSyncJobTests {
 		assertThat(this.database.jdbc()
 			.queryForObject("SELECT COUNT(*) FROM BATCH_JOB_EXECUTION WHERE STATUS <> 'COMPLETED'", Integer.class))
 			.isZero();
+	}
+
+	private long committedOffset() {
+		return this.database.jdbc()
+			.queryForList("SELECT SHORT_CONTEXT FROM BATCH_STEP_EXECUTION_CONTEXT", String.class)
+			.stream()
+			.filter((context) -> context.contains("uapUserReader.offset"))
+			.map((context) -> context.replaceAll(".*\"uapUserReader\\.offset\":\\[\"java\\.lang\\.Long\",(\\d+)\\].*",
+					"$1"))
+			.mapToLong(Long::parseLong)
+			.max()
+			.orElse(0);
 	}
 
 	private List<String> slots() {

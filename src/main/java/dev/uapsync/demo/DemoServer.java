@@ -3,6 +3,7 @@ package dev.uapsync.demo;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
@@ -357,9 +358,20 @@ public final class DemoServer implements AutoCloseable {
 		}
 		String token = System.getenv("UAP_ACCESS_TOKEN");
 		DemoUsers users = new DemoUsers(options.get("--users"), options.get("--seed"));
+		if (options.get("--fault-percent") > 100) {
+			out.println("--fault-percent is a share of the requests: give it from 0 to 100");
+			return 2;
+		}
 		InetAddress address = allInterfaces ? InetAddress.getByName("0.0.0.0") : InetAddress.getLoopbackAddress();
-		DemoServer server = start(address, Math.toIntExact(options.get("--port")), users, token,
-				Math.toIntExact(options.get("--max-limit")));
+		DemoServer server;
+		try {
+			server = start(address, Math.toIntExact(options.get("--port")), users, token,
+					Math.toIntExact(options.get("--max-limit")));
+		}
+		catch (BindException ex) {
+			out.println("Port " + options.get("--port") + " is in use: choose another with --port");
+			return 2;
+		}
 		server.faultRate(options.get("--fault-percent") / 100.0).delay(Duration.ofMillis(options.get("--delay-ms")));
 		out.println("Demo UAP serving " + users.count() + " users at " + server.baseUrl() + " (largest page "
 				+ options.get("--max-limit") + "; "

@@ -5,31 +5,55 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.batch.core.job.JobExecution;
-import org.springframework.batch.core.launch.JobExecutionNotRunningException;
-import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.batch.core.job.JobInterruptedException;
+import org.springframework.batch.core.listener.ChunkListener;
 import org.springframework.batch.core.listener.JobExecutionListener;
-import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.StepExecution;
+import org.springframework.batch.core.step.StepInterruptionPolicy;
+import org.springframework.batch.infrastructure.item.Chunk;
+
+import dev.uapsync.store.SyncLock;
 
 /**
- * Knows the sync this process is running, so that a shutdown signal can stop it
- * gracefully: {@link #stop()} asks Spring Batch's {@link JobOperator} to stop the
- * execution, and the step ends at its next chunk boundary, after the chunk in progress
- * commits, as STOPPED and restartable. Thread safe.
+ * Knows the sync this process runs, and stops it gracefully on request: {@link #stop()}
+ * (from the shutdown hook's thread) only raises a flag; the step's own thread sees it at
+ * its next chunk boundary, through this {@link StepInterruptionPolicy}, after the chunk
+ * in progress has committed, and ends the step as STOPPED, restartable. Nothing but the
+ * step thread writes the batch tables. Thread safe.
  */
-public class RunningSync implements JobExecutionListener {
+public class RunningSync implements JobExecutionListener, StepInterruptionPolicy, ChunkListener<Object, Object> {
 
 	private static final Log logger = LogFactory.getLog(RunningSync.class);
 
 	private final AtomicReference<JobExecution> current = new AtomicReference<>();
 
-	private final JobOperator jobOperator;
+	private volatile boolean stopRequested;
 
-	private final JobRepository jobRepository;
+	private volatile SyncLock.@Nullable Held lock;
 
-	public RunningSync(JobOperator jobOperator, JobRepository jobRepository) {
-		this.jobOperator = jobOperator;
-		this.jobRepository = jobRepository;
+	/**
+	 * Sets the sync lock this process holds while it syncs, checked before every chunk.
+	 * @param lock the held lock, or {@code null} once released
+	 */
+	void holding(SyncLock.@Nullable Held lock) {
+		this.lock = lock;
+	}
+
+	/**
+	 * Fails the chunk about to start when the sync lock was lost, since another process
+	 * could then start a sync beside this one.
+	 */
+	@Override
+	public void beforeChunk(Chunk<Object> chunk) {
+		SyncLock.Held held = this.lock;
+		if (held != null && !held.isHeld()) {
+			throw new IllegalStateException("Lost the sync lock: the database closed the connection that held it "
+					+ "(an idle timeout such as MySQL's wait_timeout, a proxy, a restart), so another sync could "
+					+ "start beside this one; this one stops here and 'restart' resumes it");
+		}
 	}
 
 	@Override
@@ -43,25 +67,32 @@ public class RunningSync implements JobExecutionListener {
 	}
 
 	/**
-	 * Asks the running sync, if any, to stop at its next chunk boundary; returns at once.
-	 * @return whether a sync was running and was asked to stop
+	 * Asks the running sync, and any sync started later by this process, to stop at its
+	 * next chunk boundary; returns at once.
+	 * @return whether a sync was running
 	 */
 	public boolean stop() {
+		this.stopRequested = true;
 		JobExecution running = this.current.get();
-		if (running == null) {
-			return false;
+		if (running != null) {
+			logger.warn("Stopping sync " + running.getId() + " at the end of the page in progress (shutdown signal)");
 		}
-		JobExecution stored = this.jobRepository.getJobExecution(running.getId());
-		if (stored == null) {
-			return false;
-		}
-		try {
-			this.jobOperator.stop(stored);
-			logger.warn("Stopping sync " + stored.getId() + " at the end of the page in progress (shutdown signal)");
-			return true;
-		}
-		catch (JobExecutionNotRunningException ex) {
-			return false;
+		return running != null;
+	}
+
+	/**
+	 * Tells whether a stop was asked for, so that waits (between retries) end early.
+	 * @return whether to stop
+	 */
+	public boolean isStopRequested() {
+		return this.stopRequested;
+	}
+
+	@Override
+	public void checkInterrupted(StepExecution stepExecution) throws JobInterruptedException {
+		if (this.stopRequested) {
+			stepExecution.setTerminateOnly();
+			throw new JobInterruptedException("Stopped by a shutdown signal");
 		}
 	}
 

@@ -10,6 +10,7 @@ import org.springframework.batch.core.configuration.support.MapJobRegistry;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
 import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.batch.core.listener.StepListener;
 import org.springframework.batch.core.repository.ExecutionContextSerializer;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.repository.dao.JacksonExecutionContextStringSerializer;
@@ -100,10 +101,10 @@ public class SyncJobConfiguration {
 
 	@Bean
 	@Lazy
-	PageFetcher pageFetcher(UapClient uapClient, UapProperties properties) {
+	PageFetcher pageFetcher(UapClient uapClient, UapProperties properties, RunningSync runningSync) {
 		UapProperties.Retry retry = properties.getRetry();
 		return new PageFetcher(uapClient, retry.getMaxAttempts(), retry.getDelay(), retry.getMaxDelay(),
-				retry.getMultiplier());
+				retry.getMultiplier(), retry.getMaxRetryAfter(), runningSync::isStopRequested);
 	}
 
 	@Bean
@@ -132,13 +133,15 @@ public class SyncJobConfiguration {
 	@Bean
 	Step uapUserSyncStep(JobRepository jobRepository, PlatformTransactionManager transactionManager,
 			UapUserReader uapUserReader, UserProcessor userProcessor, UserWriter userWriter,
-			SyncProgressListener syncProgressListener, UapProperties properties) {
+			SyncProgressListener syncProgressListener, UapProperties properties, RunningSync runningSync) {
 		return new StepBuilder(STEP_NAME, jobRepository).<UapUser, SyncItem>chunk(properties.getPageSize())
 			.transactionManager(transactionManager)
 			.reader(uapUserReader)
 			.processor(userProcessor)
 			.writer(userWriter)
 			.listener(syncProgressListener)
+			.listener((StepListener) runningSync)
+			.interruptionPolicy(runningSync)
 			.build();
 	}
 
@@ -159,14 +162,14 @@ public class SyncJobConfiguration {
 	}
 
 	@Bean
-	RunningSync runningSync(JobOperator jobOperator, JobRepository jobRepository) {
-		return new RunningSync(jobOperator, jobRepository);
+	RunningSync runningSync() {
+		return new RunningSync();
 	}
 
 	@Bean
 	SyncLauncher syncLauncher(JobOperator jobOperator, JobRepository jobRepository, Job uapUserSyncJob,
-			SyncLock syncLock) {
-		return new SyncLauncher(jobOperator, jobRepository, uapUserSyncJob, syncLock);
+			SyncLock syncLock, RunningSync runningSync) {
+		return new SyncLauncher(jobOperator, jobRepository, uapUserSyncJob, syncLock, runningSync);
 	}
 
 	@Bean

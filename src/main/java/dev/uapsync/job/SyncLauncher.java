@@ -63,11 +63,15 @@ public class SyncLauncher {
 
 	private final SyncLock lock;
 
-	public SyncLauncher(JobOperator jobOperator, JobRepository jobRepository, Job job, SyncLock lock) {
+	private final RunningSync runningSync;
+
+	public SyncLauncher(JobOperator jobOperator, JobRepository jobRepository, Job job, SyncLock lock,
+			RunningSync runningSync) {
 		this.jobOperator = jobOperator;
 		this.jobRepository = jobRepository;
 		this.job = job;
 		this.lock = lock;
+		this.runningSync = runningSync;
 	}
 
 	/**
@@ -77,12 +81,8 @@ public class SyncLauncher {
 	 * @throws JobExecutionException when Spring Batch refuses to start it
 	 */
 	public JobExecution sync() throws JobExecutionException {
-		try (SyncLock.Held held = acquire()) {
-			recoverAbandoned();
-			JobParameters parameters = new JobParametersBuilder().addLong(RUN_ID, System.currentTimeMillis())
-				.toJobParameters();
-			return this.jobOperator.start(this.job, parameters);
-		}
+		return whileLocked(() -> this.jobOperator.start(this.job,
+				new JobParametersBuilder().addLong(RUN_ID, System.currentTimeMillis()).toJobParameters()));
 	}
 
 	/**
@@ -95,8 +95,7 @@ public class SyncLauncher {
 	 * @throws JobExecutionException when Spring Batch refuses to start it
 	 */
 	public Optional<JobExecution> syncSlot(String slot) throws JobExecutionException {
-		try (SyncLock.Held held = acquire()) {
-			recoverAbandoned();
+		return whileLocked(() -> {
 			JobParameters parameters = new JobParametersBuilder().addString(SLOT, slot).toJobParameters();
 			JobInstance instance = this.jobRepository.getJobInstance(SyncJobConfiguration.JOB_NAME, parameters);
 			JobExecution last = (instance != null) ? this.jobRepository.getLastJobExecution(instance) : null;
@@ -105,7 +104,7 @@ public class SyncLauncher {
 				return Optional.empty();
 			}
 			return Optional.of(this.jobOperator.start(this.job, parameters));
-		}
+		});
 	}
 
 	/**
@@ -118,8 +117,7 @@ public class SyncLauncher {
 	 * @throws JobExecutionException when Spring Batch refuses to restart it
 	 */
 	public Optional<JobExecution> restart(@Nullable Long executionId) throws JobExecutionException {
-		try (SyncLock.Held held = acquire()) {
-			recoverAbandoned();
+		return whileLocked(() -> {
 			JobExecution target = (executionId != null) ? restartable(executionId) : lastRestartable();
 			if (target == null) {
 				return Optional.empty();
@@ -127,11 +125,33 @@ public class SyncLauncher {
 			logger.info("Restarting sync " + target.getId() + " (" + target.getStatus() + ") at offset "
 					+ SyncReport.of(target).read());
 			return Optional.of(this.jobOperator.restart(target));
+		});
+	}
+
+	/**
+	 * Takes the sync lock, recovers what dead processes left running, then does the work;
+	 * the lock is checked before every chunk ({@link RunningSync}) and released at the
+	 * end.
+	 */
+	private <T> T whileLocked(LockedWork<T> work) throws JobExecutionException {
+		try (SyncLock.Held held = this.lock.tryAcquire()
+			.orElseThrow(() -> new SyncAlreadyRunningException(runningDescription()))) {
+			this.runningSync.holding(held);
+			try {
+				recoverAbandoned();
+				return work.run();
+			}
+			finally {
+				this.runningSync.holding(null);
+			}
 		}
 	}
 
-	private SyncLock.Held acquire() {
-		return this.lock.tryAcquire().orElseThrow(() -> new SyncAlreadyRunningException(runningDescription()));
+	@FunctionalInterface
+	private interface LockedWork<T> {
+
+		T run() throws JobExecutionException;
+
 	}
 
 	private String runningDescription() {

@@ -5,6 +5,7 @@ import java.util.function.Supplier;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.listener.JobExecutionListener;
@@ -36,11 +37,18 @@ class SyncLogListener implements JobExecutionListener {
 	 */
 	@Override
 	public void afterJob(JobExecution jobExecution) {
-		jobExecution.getAllFailureExceptions().stream().findFirst().ifPresent((failure) -> {
-			String reason = Failures.describe(failure);
-			logger.error("Sync " + jobExecution.getId() + " failed: " + reason);
-			jobExecution.setExitStatus(new ExitStatus(jobExecution.getExitStatus().getExitCode(), reason));
-		});
+		String exitCode = jobExecution.getExitStatus().getExitCode();
+		if (jobExecution.getStatus() == BatchStatus.STOPPED) {
+			logger.warn("Sync " + jobExecution.getId() + " stopped by a shutdown signal; 'restart' resumes it");
+			jobExecution.setExitStatus(new ExitStatus(exitCode, "Stopped by a shutdown signal"));
+		}
+		else {
+			jobExecution.getAllFailureExceptions().stream().findFirst().ifPresent((failure) -> {
+				String reason = Failures.describe(failure);
+				logger.error("Sync " + jobExecution.getId() + " failed: " + reason);
+				jobExecution.setExitStatus(new ExitStatus(exitCode, reason));
+			});
+		}
 		logger.info(SyncReport.of(jobExecution).summary());
 	}
 

@@ -15,7 +15,9 @@ import org.springframework.beans.factory.config.BeanPostProcessor;
  * the database under a sync that is stopping gracefully after a SIGTERM (the sync closes
  * it when it ends); and {@code WRITE_DELAY=0}, so that a commit is on disk when it
  * returns, as the saved offset promises, rather than up to half a second later: H2's
- * default loses the last commits to a {@code kill -9} or a power cut.
+ * default loses the last commits to a {@code kill -9} or a power cut; and
+ * {@code TRACE_LEVEL_FILE=0}, since the Spring Batch DDL run at every start fails on
+ * tables that exist, which H2 would otherwise write to a trace file that only grows.
  * </ul>
  */
 public class DataSourceTuning implements BeanPostProcessor {
@@ -28,8 +30,12 @@ public class DataSourceTuning implements BeanPostProcessor {
 				dataSource.addDataSourceProperty("rewriteBatchedStatements", "true");
 			}
 			if (url.startsWith("jdbc:h2:")) {
-				setUnlessInUrl(dataSource, "DB_CLOSE_ON_EXIT", "FALSE");
+				// H2 refuses DB_CLOSE_ON_EXIT=FALSE beside AUTO_SERVER=TRUE
+				if (!url.toUpperCase(Locale.ROOT).contains(";AUTO_SERVER=TRUE")) {
+					setUnlessInUrl(dataSource, "DB_CLOSE_ON_EXIT", "FALSE");
+				}
 				setUnlessInUrl(dataSource, "WRITE_DELAY", "0");
+				setUnlessInUrl(dataSource, "TRACE_LEVEL_FILE", "0");
 			}
 		}
 		return bean;

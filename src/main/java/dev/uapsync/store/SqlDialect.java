@@ -111,8 +111,9 @@ public enum SqlDialect {
 			product = JdbcUtils.extractDatabaseMetaData(dataSource, DatabaseMetaData::getDatabaseProductName);
 		}
 		catch (MetaDataAccessException ex) {
-			throw new ConfigurationException("Cannot read which database SPRING_DATASOURCE_URL points to ("
-					+ ex.getMostSpecificCause().getMessage() + "): check that it is up and reachable", ex);
+			throw new ConfigurationException("Cannot connect to the database of SPRING_DATASOURCE_URL ("
+					+ ex.getMostSpecificCause().getMessage() + "): check the URL, SPRING_DATASOURCE_USERNAME and "
+					+ "SPRING_DATASOURCE_PASSWORD, and that the database is up", ex);
 		}
 		String name = String.valueOf(product).toLowerCase(Locale.ROOT);
 		if (name.contains("h2")) {

@@ -74,7 +74,8 @@ public final class SyncLock {
 	}
 
 	private static String mysqlLockName() {
-		return "CONCAT('uap-user-sync.', COALESCE(DATABASE(), ''))";
+		// MySQL refuses lock names over 64 characters
+		return "LEFT(CONCAT('uap-user-sync.', COALESCE(DATABASE(), '')), 64)";
 	}
 
 	private static boolean acquireRowLock(Connection connection) throws SQLException {
@@ -134,6 +135,28 @@ public final class SyncLock {
 		private Held(Connection connection, SqlDialect dialect) {
 			this.connection = connection;
 			this.dialect = dialect;
+		}
+
+		/**
+		 * Tells whether the lock is still held: the database may have closed the
+		 * connection that holds it (an idle timeout, a proxy, a restart), and with it the
+		 * lock, while this process went on.
+		 * @return whether this process still holds the lock
+		 */
+		public boolean isHeld() {
+			try {
+				if (this.dialect != SqlDialect.MYSQL) {
+					return this.connection.isValid(5);
+				}
+				try (Statement statement = this.connection.createStatement();
+						ResultSet result = statement
+							.executeQuery("SELECT IS_USED_LOCK(" + mysqlLockName() + ") = CONNECTION_ID()")) {
+					return result.next() && result.getInt(1) == 1;
+				}
+			}
+			catch (SQLException ex) {
+				return false;
+			}
 		}
 
 		@Override

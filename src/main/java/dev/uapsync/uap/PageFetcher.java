@@ -1,6 +1,7 @@
 package dev.uapsync.uap;
 
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -42,6 +43,10 @@ public class PageFetcher {
 
 	private final double multiplier;
 
+	private final Duration maxRetryAfter;
+
+	private final BooleanSupplier stopRequested;
+
 	/**
 	 * Creates a fetcher.
 	 * @param client the client making each request
@@ -49,13 +54,19 @@ public class PageFetcher {
 	 * @param delay the wait before the first retry
 	 * @param maxDelay the longest computed wait
 	 * @param multiplier the factor by which each wait grows
+	 * @param maxRetryAfter the longest wait a {@code Retry-After} header may ask for; a
+	 * longer one fails the page at once
+	 * @param stopRequested tells when the sync is stopping, so that no retry waits then
 	 */
-	public PageFetcher(UapClient client, int maxAttempts, Duration delay, Duration maxDelay, double multiplier) {
+	public PageFetcher(UapClient client, int maxAttempts, Duration delay, Duration maxDelay, double multiplier,
+			Duration maxRetryAfter, BooleanSupplier stopRequested) {
 		this.client = client;
 		this.maxAttempts = maxAttempts;
 		this.delay = delay;
 		this.maxDelay = maxDelay;
 		this.multiplier = multiplier;
+		this.maxRetryAfter = maxRetryAfter;
+		this.stopRequested = stopRequested;
 	}
 
 	/**
@@ -76,19 +87,23 @@ public class PageFetcher {
 			return new RetryTemplate(policy).execute(attempts);
 		}
 		catch (RetryException ex) {
-			throw giveUp(ex, attempts.failures);
+			throw giveUp(ex, attempts);
 		}
 	}
 
-	private static RuntimeException giveUp(RetryException ex, int failures) {
+	private static RuntimeException giveUp(RetryException ex, PageAttempts attempts) {
 		Throwable last = ex.getCause();
 		if (!(last instanceof UapException uap)) {
 			return (last instanceof RuntimeException runtime) ? runtime : new IllegalStateException(last);
 		}
-		if (failures <= 1) {
+		if (attempts.endedEarly != null) {
+			return new UapException(attempts.endedEarly + ": " + uap.getMessage(), false, null, uap);
+		}
+		if (attempts.failures <= 1) {
 			return uap;
 		}
-		return new UapException("Gave up after " + failures + " attempts: " + uap.getMessage(), false, null, uap);
+		return new UapException("Gave up after " + attempts.failures + " attempts: " + uap.getMessage(), false, null,
+				uap);
 	}
 
 	/**
@@ -104,6 +119,11 @@ public class PageFetcher {
 		private int failures;
 
 		private @Nullable UapException lastFailure;
+
+		/**
+		 * Why the retries ended before the attempts were spent, if they did.
+		 */
+		private @Nullable String endedEarly;
 
 		PageAttempts(long offset, int limit) {
 			this.offset = offset;
@@ -140,7 +160,18 @@ public class PageFetcher {
 				if (wait == BackOffExecution.STOP || this.lastFailure == null) {
 					return wait;
 				}
+				if (PageFetcher.this.stopRequested.getAsBoolean()) {
+					this.endedEarly = "Stopped before retrying the page at offset " + this.offset
+							+ " (shutdown signal)";
+					return BackOffExecution.STOP;
+				}
 				Duration asked = this.lastFailure.retryAfter();
+				if (asked != null && asked.compareTo(PageFetcher.this.maxRetryAfter) > 0) {
+					this.endedEarly = "The UAP asked to wait " + asked.toSeconds()
+							+ " s before the next request, longer than UAP_RETRY_MAX_RETRY_AFTER="
+							+ PageFetcher.this.maxRetryAfter.toSeconds() + " s allows: restart the sync later";
+					return BackOffExecution.STOP;
+				}
 				if (asked != null) {
 					wait = asked.toMillis();
 				}

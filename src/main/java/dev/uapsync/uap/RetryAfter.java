@@ -13,6 +13,12 @@ import org.jspecify.annotations.Nullable;
  */
 final class RetryAfter {
 
+	/**
+	 * The longest wait reported; any longer one is reported as this, well past any
+	 * sensible limit, so that no arithmetic overflows.
+	 */
+	static final Duration LONGEST = Duration.ofDays(366);
+
 	private RetryAfter() {
 	}
 
@@ -30,15 +36,18 @@ final class RetryAfter {
 		String text = value.strip();
 		try {
 			long seconds = Long.parseLong(text);
-			return (seconds >= 0) ? Duration.ofSeconds(seconds) : null;
+			return (seconds >= 0) ? Duration.ofSeconds(Math.min(seconds, LONGEST.toSeconds())) : null;
 		}
 		catch (NumberFormatException ex) {
-			// not seconds: try an HTTP date
+			// not seconds (or more than a long holds): try an HTTP date
+			if (text.matches("[0-9]+")) {
+				return LONGEST;
+			}
 		}
 		try {
 			Instant at = ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
 			Duration wait = Duration.between(now, at);
-			return wait.isNegative() ? Duration.ZERO : wait;
+			return wait.isNegative() ? Duration.ZERO : (wait.compareTo(LONGEST) > 0) ? LONGEST : wait;
 		}
 		catch (DateTimeParseException ex) {
 			return null;

@@ -191,7 +191,10 @@ public class UapClient {
 			Duration retryAfter = RetryAfter.parse(headers.getFirst(HttpHeaders.RETRY_AFTER), Instant.now());
 			throw tooManyRequests(where, retryAfter);
 		}
-		if (status.is4xxClientError()) {
+		if (status.value() == 408) {
+			throw UapException.retryable("UAP timed out waiting for the request of the " + where + " (HTTP 408)", null);
+		}
+		if (status.is4xxClientError() || status.value() == 501 || status.value() == 505) {
 			throw UapException.permanent("UAP refused the " + where + " with HTTP " + status.value() + ": "
 					+ detail(bytes) + "; if it objects to limit, lower UAP_PAGE_SIZE");
 		}

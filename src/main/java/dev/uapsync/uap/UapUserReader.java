@@ -109,6 +109,10 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 		}
 		this.lastTotal = next.total();
 		if (next.users().isEmpty()) {
+			if (this.offset < next.total()) {
+				logger.warn("The UAP sent an empty page at offset " + this.offset + " although its total is "
+						+ next.total() + ": the read ends here, as an empty page means the end of the list");
+			}
 			this.exhausted = true;
 			return false;
 		}

@@ -10,8 +10,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>
  * Names: Unicode NFKC; white space of any kind becomes a space; other characters of the
- * general categories Cc (control) and Cf (format, e.g. U+200B, U+FEFF) are removed; runs
- * of spaces collapse to one; the ends are trimmed; an empty result is {@code null}.
+ * general categories Cc (control) and Cf (format, e.g. U+200B, U+FEFF) are removed, and
+ * so are unpaired surrogates (Cs), which are no characters and which no database stores;
+ * runs of spaces collapse to one; the ends are trimmed; an empty result is {@code null}.
  * Letter case is kept. When a character was removed, the result is composed once more
  * (NFKC): a removed character between a letter and its combining accent ({@code e U+200B
  * U+0301}) blocks their composition in the first pass, and a name must have one form.
@@ -113,7 +114,9 @@ public final class UserNormalizer {
 
 	private static boolean isControlOrFormat(int codePoint) {
 		int type = Character.getType(codePoint);
-		return type == Character.CONTROL || type == Character.FORMAT;
+		// an unpaired surrogate (category Cs) is no character at all: no database stores
+		// it
+		return type == Character.CONTROL || type == Character.FORMAT || type == Character.SURROGATE;
 	}
 
 }

@@ -31,6 +31,8 @@ class PageFetcherTests {
 
 	private UapClient client;
 
+	private volatile boolean stopping;
+
 	@BeforeEach
 	void start() throws IOException {
 		this.server.start(InetAddress.getLoopbackAddress(), 0);
@@ -44,7 +46,8 @@ class PageFetcherTests {
 	}
 
 	private PageFetcher fetcher(int maxAttempts) {
-		return new PageFetcher(this.client, maxAttempts, Duration.ofMillis(10), Duration.ofMillis(40), 2);
+		return new PageFetcher(this.client, maxAttempts, Duration.ofMillis(10), Duration.ofMillis(40), 2,
+				Duration.ofSeconds(5), () -> this.stopping);
 	}
 
 	@Test
@@ -61,6 +64,15 @@ class PageFetcherTests {
 		assertThat(output.getOut()).contains("Retrying the page at offset 300 in")
 			.contains("(attempt 2 of 5): UAP failed the page at offset 300 (limit 100) with HTTP 500")
 			.contains("(attempt 4 of 5)");
+	}
+
+	@Test
+	void requestTimeoutIsRetried() {
+		answer(408, "");
+		answer(200, PAGE);
+
+		assertThat(fetcher(3).fetch(0, 100).users()).hasSize(1);
+		assertThat(this.server.getRequestCount()).isEqualTo(2);
 	}
 
 	@Test
@@ -132,9 +144,41 @@ class PageFetcherTests {
 				Duration.ofMillis(200), Duration.ofMillis(200));
 
 		assertThatExceptionOfType(UapException.class)
-			.isThrownBy(
-					() -> new PageFetcher(unreachable, 2, Duration.ofMillis(1), Duration.ofMillis(1), 1).fetch(0, 100))
+			.isThrownBy(() -> new PageFetcher(unreachable, 2, Duration.ofMillis(1), Duration.ofMillis(1), 1,
+					Duration.ofSeconds(5), () -> false)
+				.fetch(0, 100))
 			.withMessageStartingWith("Gave up after 2 attempts: Cannot reach the UAP at 127.0.0.1:" + port);
+	}
+
+	@Test
+	void retryAfterLongerThanAllowedFailsThePageAtOnce() {
+		this.server.enqueue(new MockResponse.Builder().code(429).addHeader("Retry-After", "3600").build());
+		answer(200, PAGE);
+
+		assertThatExceptionOfType(UapException.class).isThrownBy(() -> fetcher(5).fetch(0, 100))
+			.withMessageStartingWith("The UAP asked to wait 3600 s before the next request, "
+					+ "longer than UAP_RETRY_MAX_RETRY_AFTER=5 s allows");
+		assertThat(this.server.getRequestCount()).isEqualTo(1);
+	}
+
+	@Test
+	void aRetryAfterBeyondAnyNumberIsReadAsAVeryLongWaitNotAnError() {
+		this.server
+			.enqueue(new MockResponse.Builder().code(429).addHeader("Retry-After", "99999999999999999999999").build());
+
+		assertThatExceptionOfType(UapException.class).isThrownBy(() -> fetcher(5).fetch(0, 100))
+			.withMessageContaining("longer than UAP_RETRY_MAX_RETRY_AFTER");
+	}
+
+	@Test
+	void noRetryWaitsOnceTheSyncIsStopping() {
+		answer(503, "busy");
+		answer(200, PAGE);
+		this.stopping = true;
+
+		assertThatExceptionOfType(UapException.class).isThrownBy(() -> fetcher(5).fetch(100, 100))
+			.withMessageStartingWith("Stopped before retrying the page at offset 100 (shutdown signal)");
+		assertThat(this.server.getRequestCount()).isEqualTo(1);
 	}
 
 	private void answer(int status, String body) {

@@ -31,6 +31,12 @@ class RetryAfterTests {
 	}
 
 	@Test
+	void aValueTooLargeForAnyClockIsReadAsTheLongestWait() {
+		assertThat(RetryAfter.parse("99999999999999999", NOW)).isEqualTo(RetryAfter.LONGEST);
+		assertThat(RetryAfter.parse("999999999999999999999999", NOW)).isEqualTo(RetryAfter.LONGEST);
+	}
+
+	@Test
 	void anAbsentNegativeOrUnreadableValueGivesNoWait() {
 		assertThat(RetryAfter.parse(null, NOW)).isNull();
 		assertThat(RetryAfter.parse("", NOW)).isNull();

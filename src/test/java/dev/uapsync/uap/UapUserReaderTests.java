@@ -153,8 +153,8 @@ class UapUserReaderTests {
 	}
 
 	private UapUserReader reader(int pageSize) {
-		return new UapUserReader(new PageFetcher(this.client, 1, Duration.ofMillis(1), Duration.ofMillis(1), 1),
-				pageSize);
+		return new UapUserReader(new PageFetcher(this.client, 1, Duration.ofMillis(1), Duration.ofMillis(1), 1,
+				Duration.ZERO, () -> false), pageSize);
 	}
 
 	private static List<UapUser> readAll(UapUserReader reader, ExecutionContext context) {

@@ -83,6 +83,12 @@ class UserNormalizerTests {
 	}
 
 	@Test
+	void nameRemovesUnpairedSurrogatesWhichNoDatabaseCanStore() {
+		assertThat(UserNormalizer.name("A\uD800B\uDC00")).isEqualTo("AB");
+		assertThat(UserNormalizer.name("😀")).as("a pair is one character, kept").isEqualTo("😀");
+	}
+
+	@Test
 	void nameComposesALetterAndItsAccentThatARemovedCharacterSeparated() {
 		assertThat(UserNormalizer.name("Zoe\u200B\u0301")).isEqualTo("Zoé");
 		assertThat(UserNormalizer.name("Zoe\u0007\u0301")).isEqualTo("Zoé");
