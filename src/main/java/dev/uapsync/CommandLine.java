@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.function.IntSupplier;
 
 import javax.sql.DataSource;
 
@@ -32,6 +33,7 @@ import dev.uapsync.job.SyncSchedule;
 import dev.uapsync.job.SyncStatus;
 
 import dev.uapsync.job.SyncReport;
+import dev.uapsync.store.H2Snapshot;
 import dev.uapsync.store.SqlDialect;
 import dev.uapsync.uap.UapClient;
 
@@ -207,7 +209,14 @@ public final class CommandLine {
 			this.out.print(asJson ? printer.json() + "\n" : printer.text());
 			return printer.stale() ? FAILED : COMPLETED;
 		};
-		return inApplication(this.properties, false, body);
+		return inApplication(this.properties, false, body, () -> {
+			// an H2 file database open in a running sync: read a copy of it instead
+			Map<String, Object> snapshot = new HashMap<>(this.properties);
+			snapshot.put(H2Snapshot.PROPERTY, true);
+			snapshot.put("uap.initialize-schema", false);
+			snapshot.put("spring.batch.jdbc.initialize-schema", "never");
+			return inApplication(snapshot, false, body, null);
+		});
 	}
 
 	/**
@@ -216,12 +225,24 @@ public final class CommandLine {
 	 * when an H2 database is open in another process.
 	 */
 	private int inApplication(Map<String, Object> settings, boolean needsUap, Body body) {
+		return inApplication(settings, needsUap, body, null);
+	}
+
+	/**
+	 * As {@link #inApplication(Map, boolean, Body)}, with a fallback for an H2 database
+	 * open in another process.
+	 */
+	private int inApplication(Map<String, Object> settings, boolean needsUap, Body body,
+			@Nullable IntSupplier whenDatabaseInUse) {
 		ConfigurableApplicationContext context;
 		try {
 			context = application(settings).run();
 		}
 		catch (Exception ex) {
 			logger.debug("Start-up failed", ex);
+			if (whenDatabaseInUse != null && Failures.isDatabaseInUse(ex)) {
+				return whenDatabaseInUse.getAsInt();
+			}
 			this.err.println("Could not start: " + Failures.describe(ex));
 			return Failures.isDatabaseInUse(ex) ? ALREADY_RUNNING : NOT_STARTED;
 		}

@@ -225,11 +225,7 @@ abstract class AbstractSyncJobTests {
 
 	@Test
 	void statusListsTheRecentSyncsNewestFirstAndWhereAFailedOneWouldResume(CapturedOutput output) throws IOException {
-		DemoUsers users = new DemoUsers(1000, 5);
-		assertThat(sync(users, Map.of())).isEqualTo(CommandLine.COMPLETED);
-		this.server.failFrom(500);
-		assertThat(run(Map.of("uap.retry.max-attempts", 1), "sync")).isEqualTo(CommandLine.FAILED);
-		int before = output.getOut().length();
+		int before = completedThenFailedSync(output);
 
 		int exitCode = run(Map.of(), "status");
 
@@ -245,11 +241,7 @@ abstract class AbstractSyncJobTests {
 
 	@Test
 	void statusAsJsonGivesTheSameFiguresAsTheSqlViewForTheDatabase(CapturedOutput output) throws Exception {
-		DemoUsers users = new DemoUsers(1000, 5);
-		assertThat(sync(users, Map.of())).isEqualTo(CommandLine.COMPLETED);
-		this.server.failFrom(500);
-		assertThat(run(Map.of("uap.retry.max-attempts", 1), "sync")).isEqualTo(CommandLine.FAILED);
-		int before = output.getOut().length();
+		int before = completedThenFailedSync(output);
 
 		assertThat(run(Map.of(), "status", "--json", "--limit", "5")).isEqualTo(CommandLine.COMPLETED);
 
@@ -312,6 +304,17 @@ abstract class AbstractSyncJobTests {
 		assertThat(this.database.jdbc()
 			.queryForObject("SELECT COUNT(*) FROM BATCH_JOB_EXECUTION WHERE STATUS <> 'COMPLETED'", Integer.class))
 			.isZero();
+	}
+
+	/**
+	 * Runs a sync of 1000 users that completes, then one that fails at offset 500.
+	 * @return the length of the output so far, where what follows begins
+	 */
+	private int completedThenFailedSync(CapturedOutput output) throws IOException {
+		assertThat(sync(new DemoUsers(1000, 5), Map.of())).isEqualTo(CommandLine.COMPLETED);
+		this.server.failFrom(500);
+		assertThat(run(Map.of("uap.retry.max-attempts", 1), "sync")).isEqualTo(CommandLine.FAILED);
+		return output.getOut().length();
 	}
 
 	private long committedOffset() {

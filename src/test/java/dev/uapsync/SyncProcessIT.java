@@ -77,13 +77,7 @@ class SyncProcessIT {
 		sync.destroyForcibly();
 		assertThat(sync.waitFor(30, TimeUnit.SECONDS)).isTrue();
 		int servedBefore = this.server.servedOffsets().size();
-		this.server.delay(Duration.ZERO);
-		Path restartLog = this.folder.resolve("restart.log");
-		Process restart = start("restart", restartLog);
-
-		assertThat(restart.waitFor(120, TimeUnit.SECONDS)).isTrue();
-		String output = Files.readString(restartLog);
-		assertThat(restart.exitValue()).as(output).isEqualTo(CommandLine.COMPLETED);
+		String output = restartToTheEnd();
 		assertThat(output).contains("Sync 1 was left STARTED by a process that no longer runs")
 			.containsPattern("Restarting sync 1 \\(FAILED\\) at offset [1-9]");
 		List<Long> resumed = this.server.servedOffsets().subList(servedBefore, this.server.servedOffsets().size());
@@ -107,13 +101,7 @@ class SyncProcessIT {
 		assertThat(sync.exitValue()).as(stopped).isEqualTo(CommandLine.FAILED);
 		assertThat(stopped).contains("Stopping sync 1 at the end of the page in progress")
 			.containsPattern("Sync 1 STOPPED after [1-9]\\d* users");
-		this.server.delay(Duration.ZERO);
-		Path restartLog = this.folder.resolve("restart.log");
-		Process restart = start("restart", restartLog);
-
-		assertThat(restart.waitFor(120, TimeUnit.SECONDS)).isTrue();
-		String output = Files.readString(restartLog);
-		assertThat(restart.exitValue()).as(output).isEqualTo(CommandLine.COMPLETED);
+		String output = restartToTheEnd();
 		assertThat(output).containsPattern("Restarting sync 1 \\(STOPPED\\) at offset [1-9]");
 		assertTableExact(users, output);
 	}
@@ -167,6 +155,49 @@ class SyncProcessIT {
 		assertThat(countOf(output, " COMPLETED in ")).as(output).isGreaterThanOrEqualTo(2);
 		assertThat(output).contains("Schedule stopped");
 		assertThat(schedule.exitValue()).as(output).isIn(CommandLine.COMPLETED, CommandLine.FAILED);
+	}
+
+	@Test
+	void statusReadsTheBatchTablesWhileASyncRunsOnMariaDb() throws Exception {
+		statusReadsTheBatchTablesWhileASyncRuns(TestDatabase.mariaDb());
+	}
+
+	@Test
+	void statusReadsACopyOfTheH2DatabaseWhileASyncHasItOpen() throws Exception {
+		statusReadsTheBatchTablesWhileASyncRuns(TestDatabase.h2(this.folder));
+	}
+
+	private void statusReadsTheBatchTablesWhileASyncRuns(TestDatabase database) throws Exception {
+		this.database = database;
+		this.server = DemoServer.start(0, new DemoUsers(USERS, 43), TOKEN, 1000).delay(Duration.ofMillis(400));
+		Path syncLog = this.folder.resolve("sync.log");
+		Process sync = start("sync", syncLog);
+		awaitProgress(syncLog, 300);
+
+		Path statusLog = this.folder.resolve("status.log");
+		Process status = start("status", statusLog);
+
+		assertThat(status.waitFor(60, TimeUnit.SECONDS)).isTrue();
+		String output = Files.readString(statusLog);
+		assertThat(status.exitValue()).as(output).isEqualTo(CommandLine.FAILED);
+		assertThat(output).contains("No sync has completed yet: STALE")
+			.containsPattern("\\n1\\s+manual \\d+\\s+STARTED\\s+");
+		this.server.delay(Duration.ZERO);
+		assertThat(sync.waitFor(120, TimeUnit.SECONDS)).isTrue();
+		assertThat(sync.exitValue()).isEqualTo(CommandLine.COMPLETED);
+	}
+
+	/**
+	 * Runs {@code restart} at full speed and returns its output, once it has completed.
+	 */
+	private String restartToTheEnd() throws Exception {
+		this.server.delay(Duration.ZERO);
+		Path restartLog = this.folder.resolve("restart.log");
+		Process restart = start("restart", restartLog);
+		assertThat(restart.waitFor(120, TimeUnit.SECONDS)).isTrue();
+		String output = Files.readString(restartLog);
+		assertThat(restart.exitValue()).as(output).isEqualTo(CommandLine.COMPLETED);
+		return output;
 	}
 
 	private static int countOf(String text, String part) {

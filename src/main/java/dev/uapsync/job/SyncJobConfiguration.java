@@ -21,6 +21,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Lazy;
+import org.springframework.core.env.Environment;
 
 import org.springframework.scheduling.support.CronExpression;
 import org.springframework.context.annotation.Configuration;
@@ -28,6 +29,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 
 import dev.uapsync.UapProperties;
 import dev.uapsync.store.DataSourceTuning;
+import dev.uapsync.store.H2Snapshot;
 import dev.uapsync.store.SqlDialect;
 import dev.uapsync.store.SyncLock;
 import dev.uapsync.store.UserSchemaInitializer;
@@ -61,8 +63,8 @@ public class SyncJobConfiguration {
 	public static final String STEP_NAME = "uapUserSyncStep";
 
 	@Bean
-	static DataSourceTuning dataSourceTuning() {
-		return new DataSourceTuning();
+	static DataSourceTuning dataSourceTuning(Environment environment) {
+		return new DataSourceTuning(environment.getProperty(H2Snapshot.PROPERTY, Boolean.class, false));
 	}
 
 	@Bean

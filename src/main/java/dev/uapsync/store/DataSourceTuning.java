@@ -22,9 +22,25 @@ import org.springframework.beans.factory.config.BeanPostProcessor;
  */
 public class DataSourceTuning implements BeanPostProcessor {
 
+	private final boolean h2Snapshot;
+
+	/**
+	 * Creates the tuning.
+	 * @param h2Snapshot whether to open a read-only copy of an H2 file database instead
+	 * of the database itself ({@link H2Snapshot}), for {@code status} while a sync runs
+	 */
+	public DataSourceTuning(boolean h2Snapshot) {
+		this.h2Snapshot = h2Snapshot;
+	}
+
 	@Override
 	public Object postProcessBeforeInitialization(Object bean, String beanName) {
 		if (bean instanceof HikariDataSource dataSource && dataSource.getJdbcUrl() != null) {
+			String snapshot = this.h2Snapshot ? H2Snapshot.copy(dataSource.getJdbcUrl()) : null;
+			if (snapshot != null) {
+				dataSource.setJdbcUrl(snapshot);
+				dataSource.setReadOnly(true);
+			}
 			String url = dataSource.getJdbcUrl();
 			if (url.startsWith("jdbc:mysql:") && !url.contains("rewriteBatchedStatements")) {
 				dataSource.addDataSourceProperty("rewriteBatchedStatements", "true");
