@@ -11,7 +11,19 @@ CREATE TABLE IF NOT EXISTS uap_user (
 	name VARCHAR(510),
 	english_name VARCHAR(510),
 	created_at TIMESTAMP(3) NOT NULL,
-	updated_at TIMESTAMP(3) NOT NULL
+	updated_at TIMESTAMP(3) NOT NULL,
+	-- set when a consistent pass no longer saw the user at the UAP; NULL while it exists
+	deleted_at TIMESTAMP(3) NULL,
+	-- the job instance (a sync with its restarts) that last saw the user
+	last_seen_instance BIGINT NULL
+);
+
+-- Users seen by a dry run (sync --dry-run), which changes nothing in uap_user; emptied
+-- when the dry run ends.
+CREATE TABLE IF NOT EXISTS uap_sync_seen (
+	job_instance_id BIGINT NOT NULL,
+	mobile VARCHAR(32) NOT NULL,
+	PRIMARY KEY (job_instance_id, mobile)
 );
 
 -- Records refused by validation, one row per record and sync execution, kept as received.

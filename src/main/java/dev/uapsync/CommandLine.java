@@ -6,7 +6,10 @@ import java.time.LocalDateTime;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+
 import java.util.function.IntSupplier;
 
 import javax.sql.DataSource;
@@ -35,6 +38,7 @@ import dev.uapsync.job.SyncStatus;
 import dev.uapsync.job.SyncReport;
 import dev.uapsync.store.H2Snapshot;
 import dev.uapsync.store.SqlDialect;
+import dev.uapsync.store.UserWriter;
 import dev.uapsync.uap.UapClient;
 
 /**
@@ -71,9 +75,18 @@ public final class CommandLine {
 	 */
 	public static final int ALREADY_RUNNING = 3;
 
+	/**
+	 * Exit code of a sync that completed but soft-deleted nobody, because more users
+	 * would have gone than the brake allows: confirm with
+	 * {@code sync --allow-mass-delete}.
+	 */
+	public static final int DELETES_HELD = 4;
+
 	static final String USAGE = """
 			Usage: java -jar uap-user-sync.jar <command>
-			  sync               sync every UAP user into the table uap_user, as a new run
+			  			  sync [--dry-run] [--allow-mass-delete]
+			                     sync every UAP user into the table uap_user, as a new run; --dry-run
+			                     counts what would change and changes nothing
 			  restart [id]       resume the latest failed or stopped sync (or sync <id>) where it stopped
 			  schedule           stay up and sync at every time of UAP_SCHEDULE_CRON (default 02:00 nightly)
 			  status [--limit N] [--json]
@@ -86,7 +99,7 @@ public final class CommandLine {
 			UAP_PAGE_SIZE, UAP_REJECT_LIMIT, SPRING_DATASOURCE_URL, SPRING_DATASOURCE_USERNAME and
 			SPRING_DATASOURCE_PASSWORD; the README lists them all.
 			Exit codes: 0 completed (or nothing to restart), 1 failed or stopped (status: stale),
-			2 could not start, 3 another sync is running.""";
+						2 could not start, 3 another sync is running, 4 deletions held by the brake.""";
 
 	private static final int DEMO_USERS = 5000;
 
@@ -120,7 +133,7 @@ public final class CommandLine {
 		String[] options = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
 		try {
 			return switch (command) {
-				case "sync" -> (options.length == 0) ? launch(this.properties, false, SyncLauncher::sync) : usage();
+				case "sync" -> sync(options);
 				case "restart" -> restart(options);
 				case "schedule" -> (options.length == 0) ? schedule() : usage();
 				case "status" -> status(options);
@@ -145,6 +158,16 @@ public final class CommandLine {
 	private int usage() {
 		this.err.println(USAGE);
 		return NOT_STARTED;
+	}
+
+	private int sync(String[] options) {
+		List<String> flags = List.of(options);
+		if (!Set.of("--dry-run", "--allow-mass-delete").containsAll(flags)) {
+			return usage();
+		}
+		boolean dryRun = flags.contains("--dry-run");
+		boolean allowMassDelete = flags.contains("--allow-mass-delete");
+		return launch(this.properties, false, (launcher) -> launcher.sync(dryRun, allowMassDelete));
 	}
 
 	private int restart(String[] options) {
@@ -282,6 +305,18 @@ public final class CommandLine {
 			return COMPLETED;
 		}
 		SyncReport report = SyncReport.of(execution);
+		if (execution.getStatus() == BatchStatus.COMPLETED && UserWriter.isDryRun(execution.getJobParameters())) {
+			this.out.println("Dry run " + execution.getId() + ": would insert " + report.inserted() + ", update "
+					+ report.updated() + ", leave " + report.unchanged() + " unchanged, reject " + report.rejected()
+					+ ", soft-delete " + report.softDeleted() + " and restore " + report.restored()
+					+ "; nothing was changed" + ((report.deletionNote() != null) ? ". " + report.deletionNote() : ""));
+			return SyncLauncher.deletesHeld(execution) ? DELETES_HELD : COMPLETED;
+		}
+		if (execution.getStatus() == BatchStatus.COMPLETED && SyncLauncher.deletesHeld(execution)) {
+			this.err.println(
+					"Sync " + execution.getId() + " completed, but its deletions were held: " + report.deletionNote());
+			return DELETES_HELD;
+		}
 		if (execution.getStatus() == BatchStatus.COMPLETED) {
 			this.out.println("Sync " + execution.getId() + " completed: " + report.read()
 					+ " users read. They are in table uap_user, the rejects in uap_user_reject, of " + database);

@@ -24,7 +24,7 @@ final class StatusPrinter {
 	private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss");
 
 	private static final String[] HEADER = { "ID", "TRIGGER", "STATUS", "START", "END", "DURATION", "READ", "WRITTEN",
-			"REJECTED", "SKIPPED", "RESUME AT", "UAP TOTAL", "EXIT" };
+			"REJECTED", "DELETED", "RESTORED", "SKIPPED", "RESUME AT", "UAP TOTAL", "EXIT" };
 
 	private final @Nullable Row lastSuccess;
 
@@ -64,8 +64,9 @@ final class StatusPrinter {
 		for (Row row : this.recent) {
 			rows.add(new String[] { String.valueOf(row.executionId()), row.trigger(), row.status().name(),
 					time(row.start()), time(row.end()), duration(row.duration()), String.valueOf(row.read()),
-					String.valueOf(row.written()), String.valueOf(row.rejected()), String.valueOf(row.skipped()),
-					orDash(row.resumeOffset()), orDash(row.uapTotal()), exit(row) });
+					String.valueOf(row.written()), String.valueOf(row.rejected()), String.valueOf(row.softDeleted()),
+					String.valueOf(row.restored()), String.valueOf(row.skipped()), orDash(row.resumeOffset()),
+					orDash(row.uapTotal()), exit(row) });
 		}
 		int[] widths = new int[HEADER.length];
 		for (String[] row : rows) {
@@ -121,6 +122,8 @@ final class StatusPrinter {
 		map.put("written", row.written());
 		map.put("unchanged", row.unchanged());
 		map.put("rejected", row.rejected());
+		map.put("softDeleted", row.softDeleted());
+		map.put("restored", row.restored());
 		map.put("skipped", row.skipped());
 		map.put("resumeOffset", row.resumeOffset());
 		map.put("uapTotal", row.uapTotal());

@@ -78,6 +78,8 @@ public class UapProperties implements InitializingBean {
 
 	private final Status status = new Status();
 
+	private final Delete delete = new Delete();
+
 	public @Nullable String getBaseUrl() {
 		return this.baseUrl;
 	}
@@ -150,6 +152,10 @@ public class UapProperties implements InitializingBean {
 		return this.status;
 	}
 
+	public Delete getDelete() {
+		return this.delete;
+	}
+
 	@Override
 	public void afterPropertiesSet() {
 		if (this.pageSize < 1 || this.pageSize > MAX_PAGE_SIZE) {
@@ -178,6 +184,14 @@ public class UapProperties implements InitializingBean {
 					+ "e.g. '0 0 2 * * *' for 02:00 every night");
 		}
 		requirePositive(this.status.maxAge, "UAP_STATUS_MAX_AGE");
+		if (this.delete.maxRatio < 0 || this.delete.maxRatio > 1) {
+			throw new ConfigurationException("UAP_DELETE_MAX_RATIO=" + this.delete.maxRatio
+					+ " is not a share: set it from 0 to 1 (default 0.10)");
+		}
+		if (this.delete.maxCount != null && this.delete.maxCount < 0) {
+			throw new ConfigurationException(
+					"UAP_DELETE_MAX_COUNT=" + this.delete.maxCount + " is negative: set it to 0 or more, or unset it");
+		}
 		if (this.progressInterval.isNegative()) {
 			throw new ConfigurationException(
 					"UAP_PROGRESS_INTERVAL=" + this.progressInterval + " is negative: set it to 0 or more, e.g. 10s");
@@ -351,6 +365,42 @@ public class UapProperties implements InitializingBean {
 
 		public void setMaxAge(Duration maxAge) {
 			this.maxAge = maxAge;
+		}
+
+	}
+
+	/**
+	 * The brake on soft deletion.
+	 */
+	public static class Delete {
+
+		/**
+		 * Largest share of the present users one pass may soft-delete; a pass that would
+		 * soft-delete more deletes none and ends with exit code 4, until run with
+		 * {@code --allow-mass-delete}. Default 0.10.
+		 */
+		private double maxRatio = 0.10;
+
+		/**
+		 * Most users one pass may soft-delete, the same way. Default unset (no limit but
+		 * the ratio).
+		 */
+		private @Nullable Long maxCount;
+
+		public double getMaxRatio() {
+			return this.maxRatio;
+		}
+
+		public void setMaxRatio(double maxRatio) {
+			this.maxRatio = maxRatio;
+		}
+
+		public @Nullable Long getMaxCount() {
+			return this.maxCount;
+		}
+
+		public void setMaxCount(@Nullable Long maxCount) {
+			this.maxCount = maxCount;
 		}
 
 	}

@@ -16,7 +16,10 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.LongStream;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -235,8 +238,8 @@ abstract class AbstractSyncJobTests {
 		assertThat(lines.get(1)).startsWith("ID").contains("RESUME AT").contains("UAP TOTAL");
 		assertThat(lines.get(2))
 			.matches("2\\s+manual \\d+\\s+FAILED\\s+.*\\s500\\s+1000\\s+FAILED: UAP failed the page at offset 500 .*");
-		assertThat(lines.get(3))
-			.matches("1\\s+manual \\d+\\s+COMPLETED\\s+.*\\s1000\\s+\\d+\\s+\\d+\\s+0\\s+-\\s+1000\\s+COMPLETED");
+		assertThat(lines.get(3)).matches(
+				"1\\s+manual \\d+\\s+COMPLETED\\s+.*\\s1000\\s+\\d+\\s+\\d+\\s+0\\s+0\\s+0\\s+-\\s+1000\\s+COMPLETED");
 	}
 
 	@Test
@@ -261,6 +264,9 @@ abstract class AbstractSyncJobTests {
 			assertThat(row.get("RESUME_OFFSET") != null ? ((Number) row.get("RESUME_OFFSET")).longValue() : null)
 				.isEqualTo(execution.get("resumeOffset").isNull() ? null : execution.get("resumeOffset").asLong());
 			assertThat(row.get("SYNC_TRIGGER")).isEqualTo(execution.get("trigger").asString());
+			assertThat(((Number) row.get("USERS_SOFT_DELETED")).longValue())
+				.isEqualTo(execution.get("softDeleted").asLong());
+			assertThat(((Number) row.get("USERS_RESTORED")).longValue()).isEqualTo(execution.get("restored").asLong());
 		}
 		assertThat(view.get(0).get("RESUME_OFFSET")).isNotNull();
 		assertThat(((Number) view.get(0).get("RESUME_OFFSET")).longValue()).isEqualTo(500);
@@ -304,6 +310,150 @@ abstract class AbstractSyncJobTests {
 		assertThat(this.database.jdbc()
 			.queryForObject("SELECT COUNT(*) FROM BATCH_JOB_EXECUTION WHERE STATUS <> 'COMPLETED'", Integer.class))
 			.isZero();
+	}
+
+	@Test
+	void usersDeletedAtTheUapAreSoftDeletedAndAUserAddedBackIsRestored(CapturedOutput output) throws IOException {
+		DemoUsers users = new DemoUsers(1000, 47);
+		assertThat(sync(users, Map.of())).isEqualTo(CommandLine.COMPLETED);
+		List<String> gone = validMobiles(users, 10, 15);
+		this.server.delete(range(10, 15));
+
+		assertThat(run(Map.of(), "sync")).isEqualTo(CommandLine.COMPLETED);
+
+		assertThat(deletedMobiles()).containsExactlyInAnyOrderElementsOf(gone);
+		assertThat(output.getOut()).contains("soft-deleted " + gone.size() + ", restored 0");
+		this.server.restore(12);
+
+		assertThat(run(Map.of(), "sync")).isEqualTo(CommandLine.COMPLETED);
+
+		assertThat(deletedMobiles()).doesNotContain(users.user(12).mobile()).hasSize(gone.size() - 1);
+		assertThat(output.getOut()).contains("soft-deleted 0, restored 1");
+		assertThat(liveTable()).isEqualTo(expectedTableWithout(users, range(10, 12), range(13, 15)));
+	}
+
+	@Test
+	void usersDeletedAtTheFrontWhileAPassPagesCauseNoSoftDeleteAndTheNextPassEndsExact(CapturedOutput output)
+			throws IOException {
+		DemoUsers users = new DemoUsers(1000, 53);
+		assertThat(sync(users, Map.of())).isEqualTo(CommandLine.COMPLETED);
+		this.server.afterServing(500, () -> this.server.delete(range(0, 5)));
+
+		assertThat(run(Map.of(), "sync")).isEqualTo(CommandLine.COMPLETED);
+
+		assertThat(deletedMobiles()).isEmpty();
+		assertThat(output.getOut())
+			.contains("Deletions wait for the next consistent pass: the UAP's total changed from 1000 to 995");
+
+		assertThat(run(Map.of(), "sync")).isEqualTo(CommandLine.COMPLETED);
+
+		assertThat(deletedMobiles()).containsExactlyInAnyOrderElementsOf(validMobiles(users, 0, 5));
+		assertThat(liveTable()).isEqualTo(expectedTableWithout(users, range(0, 5)));
+	}
+
+	@Test
+	void anEmptyUapSoftDeletesNobodyUntilConfirmed(CapturedOutput output) throws IOException {
+		DemoUsers users = new DemoUsers(200, 59);
+		assertThat(sync(users, Map.of())).isEqualTo(CommandLine.COMPLETED);
+		this.server.delete(range(0, 200));
+
+		assertThat(run(Map.of(), "sync")).isEqualTo(CommandLine.DELETES_HELD);
+
+		assertThat(deletedMobiles()).isEmpty();
+		assertThat(output.getErr()).contains("deletions were held")
+			.contains("the UAP reports no users at all")
+			.contains("sync --allow-mass-delete");
+
+		assertThat(run(Map.of(), "sync", "--allow-mass-delete")).isEqualTo(CommandLine.COMPLETED);
+
+		assertThat(liveTable()).isEmpty();
+		assertThat(deletedMobiles()).hasSize(expectedTable(users).size());
+	}
+
+	@Test
+	void theBrakeHoldsAMassDeleteAndTheFlagReleasesIt(CapturedOutput output) throws IOException {
+		DemoUsers users = new DemoUsers(1000, 61);
+		assertThat(sync(users, Map.of())).isEqualTo(CommandLine.COMPLETED);
+		this.server.delete(range(100, 300));
+		List<String> gone = validMobiles(users, 100, 300);
+
+		assertThat(run(Map.of(), "sync")).isEqualTo(CommandLine.DELETES_HELD);
+
+		assertThat(deletedMobiles()).isEmpty();
+		assertThat(output.getErr()).contains(gone.size() + " users would be soft-deleted")
+			.contains("more than UAP_DELETE_MAX_RATIO=0.1 allows");
+		assertThat(run(Map.of(), "status")).as("status shows it").isEqualTo(CommandLine.COMPLETED);
+		assertThat(output.getOut()).contains("DELETES_HELD: " + gone.size() + " users would be soft-deleted");
+
+		assertThat(run(Map.of(), "sync", "--allow-mass-delete")).isEqualTo(CommandLine.COMPLETED);
+
+		assertThat(deletedMobiles()).containsExactlyInAnyOrderElementsOf(gone);
+	}
+
+	@Test
+	void aDryRunChangesNothingAndReportsTheCountsTheRealRunThenMakes(CapturedOutput output) throws IOException {
+		DemoUsers users = new DemoUsers(1000, 67);
+		assertThat(sync(users, Map.of())).isEqualTo(CommandLine.COMPLETED);
+		Map<String, List<String>> before = table();
+		Map<String, List<Timestamp>> timesBefore = times();
+		long rejectsBefore = this.database.jdbc().queryForObject("SELECT COUNT(*) FROM uap_user_reject", Long.class);
+		serve(users.withRenamed(5)).delete(range(40, 60));
+
+		assertThat(run(Map.of(), "sync", "--dry-run")).isEqualTo(CommandLine.COMPLETED);
+
+		assertThat(table()).isEqualTo(before);
+		assertThat(times()).isEqualTo(timesBefore);
+		assertThat(deletedMobiles()).isEmpty();
+		assertThat(this.database.jdbc().queryForObject("SELECT COUNT(*) FROM uap_user_reject", Long.class))
+			.isEqualTo(rejectsBefore);
+		String dryRun = output.getOut().lines().filter((line) -> line.startsWith("Dry run ")).findFirst().orElseThrow();
+		Matcher counts = Pattern
+			.compile("would insert (\\d+), update (\\d+), leave (\\d+) unchanged, reject (\\d+), "
+					+ "soft-delete (\\d+) and restore (\\d+)")
+			.matcher(dryRun);
+		assertThat(counts.find()).as(dryRun).isTrue();
+		assertThat(Long.parseLong(counts.group(5))).isPositive();
+
+		assertThat(run(Map.of(), "sync")).isEqualTo(CommandLine.COMPLETED);
+
+		assertThat(output.getOut()).contains("inserted " + counts.group(1) + ", updated " + counts.group(2)
+				+ ", unchanged " + counts.group(3) + ", rejected " + counts.group(4) + ", soft-deleted "
+				+ counts.group(5) + ", restored " + counts.group(6));
+	}
+
+	private static long[] range(long from, long to) {
+		return LongStream.range(from, to).toArray();
+	}
+
+	private static List<String> validMobiles(DemoUsers users, long from, long to) {
+		return LongStream.range(from, to)
+			.mapToObj(users::user)
+			.filter((user) -> !user.isReject())
+			.map(DemoUser::mobile)
+			.toList();
+	}
+
+	private static Map<String, List<String>> expectedTableWithout(DemoUsers users, long[]... deleted) {
+		Map<String, List<String>> expected = expectedTable(users);
+		for (long[] indexes : deleted) {
+			for (long index : indexes) {
+				expected.remove(users.user(index).mobile());
+			}
+		}
+		return expected;
+	}
+
+	private List<String> deletedMobiles() {
+		return this.database.jdbc()
+			.queryForList("SELECT mobile FROM uap_user WHERE deleted_at IS NOT NULL", String.class);
+	}
+
+	private Map<String, List<String>> liveTable() {
+		Map<String, List<String>> table = new TreeMap<>();
+		this.database.jdbc().query("SELECT mobile, name, english_name FROM uap_user WHERE deleted_at IS NULL", (rs) -> {
+			table.put(rs.getString(1), Arrays.asList(rs.getString(2), rs.getString(3)));
+		});
+		return table;
 	}
 
 	/**

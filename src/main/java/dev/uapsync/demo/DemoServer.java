@@ -14,6 +14,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.NavigableSet;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -66,6 +69,10 @@ public final class DemoServer implements AutoCloseable {
 	private final JsonMapper jsonMapper = JsonMapper.builder().build();
 
 	private final List<Long> servedOffsets = new CopyOnWriteArrayList<>();
+
+	private final NavigableSet<Long> deleted = new TreeSet<>();
+
+	private final Map<Long, Runnable> afterServing = new ConcurrentHashMap<>();
 
 	private final Random faults = new Random(42);
 
@@ -221,6 +228,10 @@ public final class DemoServer implements AutoCloseable {
 			if (!misbehave(exchange, body)) {
 				send(exchange, 200, body);
 				this.servedOffsets.add(skip);
+				Runnable action = this.afterServing.remove(skip);
+				if (action != null) {
+					action.run();
+				}
 			}
 		}
 	}
@@ -279,10 +290,13 @@ public final class DemoServer implements AutoCloseable {
 
 	private String page(long skip, long limit) {
 		ObjectNode root = this.jsonMapper.createObjectNode();
-		root.put("total", this.users.count());
+		long[] indexes;
+		synchronized (this.deleted) {
+			root.put("total", this.users.count() - this.deleted.size());
+			indexes = liveIndexes(skip, limit);
+		}
 		ArrayNode items = root.putArray("items");
-		long end = Math.min(this.users.count(), skip + limit);
-		for (long i = skip; i < end; i++) {
+		for (long i : indexes) {
 			DemoUser user = this.users.user(i);
 			ObjectNode item = items.addObject();
 			if (user.mobileAsNumber()) {
@@ -295,6 +309,68 @@ public final class DemoServer implements AutoCloseable {
 			item.put("english_name", user.rawEnglishName());
 		}
 		return this.jsonMapper.writeValueAsString(root);
+	}
+
+	/**
+	 * Returns the indexes of the users at positions {@code skip} to {@code skip + limit}
+	 * of the list without the deleted ones. Called holding the lock on {@link #deleted}.
+	 */
+	private long[] liveIndexes(long skip, long limit) {
+		long index = skip;
+		for (long gone : this.deleted) {
+			if (gone > index) {
+				break;
+			}
+			index++;
+		}
+		List<Long> indexes = new ArrayList<>();
+		while (indexes.size() < limit && index < this.users.count()) {
+			if (!this.deleted.contains(index)) {
+				indexes.add(index);
+			}
+			index++;
+		}
+		return indexes.stream().mapToLong(Long::longValue).toArray();
+	}
+
+	/**
+	 * Deletes users: they are no longer listed, and the users after them move up.
+	 * @param indexes the users' positions in the full generated list
+	 * @return this server
+	 */
+	public DemoServer delete(long... indexes) {
+		synchronized (this.deleted) {
+			for (long index : indexes) {
+				this.deleted.add(index);
+			}
+		}
+		return this;
+	}
+
+	/**
+	 * Lists deleted users again.
+	 * @param indexes the users' positions in the full generated list
+	 * @return this server
+	 */
+	public DemoServer restore(long... indexes) {
+		synchronized (this.deleted) {
+			for (long index : indexes) {
+				this.deleted.remove(index);
+			}
+		}
+		return this;
+	}
+
+	/**
+	 * Runs an action once, right after the page at the given offset has been answered, to
+	 * change the users while a sync pages through them.
+	 * @param offset the page's offset
+	 * @param action what to do
+	 * @return this server
+	 */
+	public DemoServer afterServing(long offset, Runnable action) {
+		this.afterServing.put(offset, action);
+		return this;
 	}
 
 	private static void send(HttpExchange exchange, int status, String json) throws IOException {

@@ -30,6 +30,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 import dev.uapsync.UapProperties;
 import dev.uapsync.store.DataSourceTuning;
 import dev.uapsync.store.H2Snapshot;
+import dev.uapsync.store.SoftDeletes;
 import dev.uapsync.store.SqlDialect;
 import dev.uapsync.store.SyncLock;
 import dev.uapsync.store.UserSchemaInitializer;
@@ -61,6 +62,11 @@ public class SyncJobConfiguration {
 	 * The step's name in the Spring Batch tables.
 	 */
 	public static final String STEP_NAME = "uapUserSyncStep";
+
+	/**
+	 * The name of the step that soft-deletes users after a pass.
+	 */
+	public static final String DELETE_STEP_NAME = "uapUserDeleteStep";
 
 	@Bean
 	static DataSourceTuning dataSourceTuning(Environment environment) {
@@ -175,6 +181,21 @@ public class SyncJobConfiguration {
 	}
 
 	@Bean
+	SoftDeletes softDeletes(DataSource dataSource, SqlDialect sqlDialect) {
+		return new SoftDeletes(dataSource, sqlDialect);
+	}
+
+	@Bean
+	Step uapUserDeleteStep(JobRepository jobRepository, PlatformTransactionManager transactionManager,
+			SoftDeletes softDeletes, UapProperties properties) {
+		SoftDeleteTasklet tasklet = new SoftDeleteTasklet(softDeletes, jobRepository,
+				properties.getDelete().getMaxRatio(), properties.getDelete().getMaxCount());
+		return new StepBuilder(DELETE_STEP_NAME, jobRepository).tasklet(tasklet)
+			.transactionManager(transactionManager)
+			.build();
+	}
+
+	@Bean
 	SyncSchedule syncSchedule(SyncLauncher syncLauncher, UapProperties properties) {
 		return new SyncSchedule(syncLauncher, CronExpression.parse(properties.getSchedule().getCron()),
 				properties.getSchedule().getZone(), Clock.systemUTC());
@@ -186,12 +207,14 @@ public class SyncJobConfiguration {
 	}
 
 	@Bean
-	Job uapUserSyncJob(JobRepository jobRepository, Step uapUserSyncStep, ObjectProvider<UapClient> uapClient,
-			DataSource dataSource, UapProperties properties, RunningSync runningSync) {
+	Job uapUserSyncJob(JobRepository jobRepository, Step uapUserSyncStep, Step uapUserDeleteStep,
+			ObjectProvider<UapClient> uapClient, DataSource dataSource, UapProperties properties,
+			RunningSync runningSync) {
 		Supplier<String> settings = () -> "UAP " + uapClient.getObject().usersUri() + ", page size "
 				+ properties.getPageSize() + ", database " + SqlDialect.displayUrl(dataSource) + ", reject limit "
 				+ properties.getRejectLimit();
 		return new JobBuilder(JOB_NAME, jobRepository).start(uapUserSyncStep)
+			.next(uapUserDeleteStep)
 			.listener(new SyncLogListener(settings))
 			.listener(runningSync)
 			.build();

@@ -21,6 +21,7 @@ import org.springframework.dao.EmptyResultDataAccessException;
 
 import dev.uapsync.ConfigurationException;
 import dev.uapsync.store.SyncLock;
+import dev.uapsync.store.UserWriter;
 
 /**
  * Starts and restarts syncs through Spring Batch's {@link JobOperator}, in the calling
@@ -81,8 +82,32 @@ public class SyncLauncher {
 	 * @throws JobExecutionException when Spring Batch refuses to start it
 	 */
 	public JobExecution sync() throws JobExecutionException {
+		return sync(false, false);
+	}
+
+	/**
+	 * Runs one sync as a new job instance and returns when it has ended.
+	 * @param dryRun whether to read and count only, changing nothing in {@code uap_user}
+	 * @param allowMassDelete whether to release the brake on soft deletion
+	 * @return the finished execution
+	 * @throws SyncAlreadyRunningException when another process is running a sync
+	 * @throws JobExecutionException when Spring Batch refuses to start it
+	 */
+	public JobExecution sync(boolean dryRun, boolean allowMassDelete) throws JobExecutionException {
 		return whileLocked(() -> this.jobOperator.start(this.job,
-				new JobParametersBuilder().addLong(RUN_ID, System.currentTimeMillis()).toJobParameters()));
+				new JobParametersBuilder().addLong(RUN_ID, System.currentTimeMillis())
+					.addString(UserWriter.DRY_RUN, String.valueOf(dryRun), false)
+					.addString(SoftDeleteTasklet.ALLOW_MASS_DELETE, String.valueOf(allowMassDelete), false)
+					.toJobParameters()));
+	}
+
+	/**
+	 * Tells whether a finished sync's deletions were held by the brake.
+	 * @param execution the execution
+	 * @return whether its exit code is {@code DELETES_HELD}
+	 */
+	public static boolean deletesHeld(JobExecution execution) {
+		return SoftDeleteTasklet.DELETES_HELD.equals(execution.getExitStatus().getExitCode());
 	}
 
 	/**

@@ -27,12 +27,17 @@ import dev.uapsync.uap.UapUserReader;
  * @param updated users whose name or English name changed
  * @param unchanged users found as stored
  * @param rejected records written to {@code uap_user_reject}
+ * @param softDeleted users soft-deleted after the pass (or that a dry run would)
+ * @param restored soft-deleted users seen again
+ * @param deletionNote why no user was soft-deleted (an inconsistent pass, the brake), or
+ * {@code null}
  * @param firstTotal the UAP's {@code total} at the first page, -1 if never seen
  * @param lastTotal the UAP's {@code total} at the last page, -1 if never seen
  * @param duration how long this execution ran
  */
 public record SyncReport(long executionId, BatchStatus status, long read, long inserted, long updated, long unchanged,
-		long rejected, long firstTotal, long lastTotal, Duration duration) {
+		long rejected, long softDeleted, long restored, @Nullable String deletionNote, long firstTotal, long lastTotal,
+		Duration duration) {
 
 	/**
 	 * Reads the report of an execution of {@code uapUserSyncJob}.
@@ -40,7 +45,11 @@ public record SyncReport(long executionId, BatchStatus status, long read, long i
 	 * @return its report
 	 */
 	public static SyncReport of(JobExecution execution) {
-		ExecutionContext context = lastStep(execution).map(StepExecution::getExecutionContext)
+		ExecutionContext context = lastStep(execution, SyncJobConfiguration.STEP_NAME)
+			.map(StepExecution::getExecutionContext)
+			.orElseGet(ExecutionContext::new);
+		ExecutionContext deletion = lastStep(execution, SyncJobConfiguration.DELETE_STEP_NAME)
+			.map(StepExecution::getExecutionContext)
 			.orElseGet(ExecutionContext::new);
 		LocalDateTime start = execution.getStartTime();
 		LocalDateTime end = (execution.getEndTime() != null) ? execution.getEndTime() : LocalDateTime.now();
@@ -48,14 +57,17 @@ public record SyncReport(long executionId, BatchStatus status, long read, long i
 		return new SyncReport(execution.getId(), execution.getStatus(), count(context, UapUserReader.OFFSET_KEY),
 				count(context, UserWriter.INSERTED_KEY), count(context, UserWriter.UPDATED_KEY),
 				count(context, UserWriter.UNCHANGED_KEY), count(context, UserWriter.REJECTED_KEY),
+				count(deletion, SoftDeleteTasklet.SOFT_DELETED_KEY), count(context, UserWriter.RESTORED_KEY),
+				deletion.containsKey(SoftDeleteTasklet.NOTE_KEY) ? deletion.getString(SoftDeleteTasklet.NOTE_KEY)
+						: null,
 				context.getLong(UapUserReader.FIRST_TOTAL_KEY, -1L), context.getLong(UapUserReader.LAST_TOTAL_KEY, -1L),
 				duration);
 	}
 
-	private static Optional<StepExecution> lastStep(JobExecution execution) {
+	private static Optional<StepExecution> lastStep(JobExecution execution, String name) {
 		return execution.getStepExecutions()
 			.stream()
-			.filter((step) -> SyncJobConfiguration.STEP_NAME.equals(step.getStepName()))
+			.filter((step) -> name.equals(step.getStepName()))
 			.max(Comparator.comparingLong(StepExecution::getId));
 	}
 
@@ -70,7 +82,8 @@ public record SyncReport(long executionId, BatchStatus status, long read, long i
 	public String summary() {
 		return "Sync " + this.executionId + " " + this.status + " in " + seconds(this.duration) + ": read " + this.read
 				+ ", inserted " + this.inserted + ", updated " + this.updated + ", unchanged " + this.unchanged
-				+ ", rejected " + this.rejected + totals();
+				+ ", rejected " + this.rejected + ", soft-deleted " + this.softDeleted + ", restored " + this.restored
+				+ totals() + ((this.deletionNote != null) ? ". " + this.deletionNote : "");
 	}
 
 	private String totals() {

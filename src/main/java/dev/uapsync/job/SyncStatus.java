@@ -83,6 +83,8 @@ public class SyncStatus {
 	 * @param written users inserted or updated
 	 * @param unchanged users found as stored
 	 * @param rejected records rejected
+	 * @param softDeleted users soft-deleted after the pass
+	 * @param restored soft-deleted users seen again
 	 * @param skipped items Spring Batch skipped (always 0: no record is skipped, a bad
 	 * one is rejected)
 	 * @param resumeOffset where {@code restart} would resume, for a FAILED or STOPPED
@@ -91,7 +93,8 @@ public class SyncStatus {
 	 */
 	public record Row(long executionId, String trigger, BatchStatus status, String exitCode, String exitMessage,
 			@Nullable LocalDateTime start, @Nullable LocalDateTime end, Duration duration, long read, long written,
-			long unchanged, long rejected, long skipped, @Nullable Long resumeOffset, @Nullable Long uapTotal) {
+			long unchanged, long rejected, long softDeleted, long restored, long skipped, @Nullable Long resumeOffset,
+			@Nullable Long uapTotal) {
 
 		static Row of(JobExecution execution) {
 			SyncReport report = SyncReport.of(execution);
@@ -101,8 +104,9 @@ public class SyncStatus {
 			return new Row(execution.getId(), trigger(execution), execution.getStatus(),
 					execution.getExitStatus().getExitCode(), firstLine(execution.getExitStatus().getExitDescription()),
 					execution.getStartTime(), execution.getEndTime(), report.duration(), report.read(),
-					report.inserted() + report.updated(), report.unchanged(), report.rejected(), skipped,
-					restartable ? report.read() : null, (report.lastTotal() >= 0) ? report.lastTotal() : null);
+					report.inserted() + report.updated(), report.unchanged(), report.rejected(), report.softDeleted(),
+					report.restored(), skipped, restartable ? report.read() : null,
+					(report.lastTotal() >= 0) ? report.lastTotal() : null);
 		}
 
 		private static String trigger(JobExecution execution) {

@@ -22,15 +22,17 @@ public enum SqlDialect {
 	 */
 	H2("h2", """
 			MERGE INTO uap_user t
-			USING (VALUES (CAST(? AS VARCHAR(32)), CAST(? AS VARCHAR(510)), CAST(? AS VARCHAR(510))))
-				s(mobile, name, english_name)
+			USING (VALUES (CAST(? AS VARCHAR(32)), CAST(? AS VARCHAR(510)), CAST(? AS VARCHAR(510)), CAST(? AS BIGINT)))
+				s(mobile, name, english_name, seen)
 			ON t.mobile = s.mobile
-			WHEN MATCHED AND (t.name IS DISTINCT FROM s.name OR t.english_name IS DISTINCT FROM s.english_name)
-				THEN UPDATE SET name = s.name, english_name = s.english_name, updated_at = LOCALTIMESTAMP(3)
-			WHEN NOT MATCHED
-				THEN INSERT (mobile, name, english_name, created_at, updated_at)
-				VALUES (s.mobile, s.name, s.english_name, LOCALTIMESTAMP(3), LOCALTIMESTAMP(3))
-			""", "LOCALTIMESTAMP(3)"),
+			WHEN MATCHED THEN UPDATE SET
+				updated_at = CASE WHEN t.name IS DISTINCT FROM s.name OR t.english_name IS DISTINCT FROM s.english_name
+					THEN LOCALTIMESTAMP(3) ELSE t.updated_at END,
+				name = s.name, english_name = s.english_name, last_seen_instance = s.seen, deleted_at = NULL
+			WHEN NOT MATCHED THEN INSERT (mobile, name, english_name, created_at, updated_at, last_seen_instance)
+				VALUES (s.mobile, s.name, s.english_name, LOCALTIMESTAMP(3), LOCALTIMESTAMP(3), s.seen)
+						""", "LOCALTIMESTAMP(3)",
+			"MERGE INTO uap_sync_seen KEY (job_instance_id, mobile) VALUES (?, ?)"),
 
 	/**
 	 * MySQL 8 and MariaDB. {@code updated_at} is assigned before the names, because MySQL
@@ -38,14 +40,17 @@ public enum SqlDialect {
 	 * {@code VALUES(col)} rather than a row alias, because MariaDB knows no row alias.
 	 */
 	MYSQL("mysql", """
-			INSERT INTO uap_user (mobile, name, english_name, created_at, updated_at)
-			VALUES (?, ?, ?, CURRENT_TIMESTAMP(3), CURRENT_TIMESTAMP(3))
+			INSERT INTO uap_user (mobile, name, english_name, created_at, updated_at, last_seen_instance)
+			VALUES (?, ?, ?, CURRENT_TIMESTAMP(3), CURRENT_TIMESTAMP(3), ?)
 			ON DUPLICATE KEY UPDATE
 				updated_at = IF(name <=> VALUES(name) AND english_name <=> VALUES(english_name),
 					updated_at, VALUES(updated_at)),
 				name = VALUES(name),
-				english_name = VALUES(english_name)
-			""", "CURRENT_TIMESTAMP(3)");
+				english_name = VALUES(english_name),
+				last_seen_instance = VALUES(last_seen_instance),
+				deleted_at = NULL
+						""", "CURRENT_TIMESTAMP(3)",
+			"INSERT IGNORE INTO uap_sync_seen (job_instance_id, mobile) VALUES (?, ?)");
 
 	private final String folder;
 
@@ -53,10 +58,22 @@ public enum SqlDialect {
 
 	private final String now;
 
-	SqlDialect(String folder, String upsertSql, String now) {
+	private final String seenSql;
+
+	SqlDialect(String folder, String upsertSql, String now, String seenSql) {
 		this.folder = folder;
 		this.upsertSql = upsertSql;
 		this.now = now;
+		this.seenSql = seenSql;
+	}
+
+	/**
+	 * Returns the statement that records a user seen by a dry run, once however often it
+	 * is seen; its parameters are the job instance and the mobile.
+	 * @return the SQL
+	 */
+	String seenSql() {
+		return this.seenSql;
 	}
 
 	/**
@@ -68,7 +85,9 @@ public enum SqlDialect {
 	}
 
 	/**
-	 * Returns the upsert of one user; its parameters are mobile, name and English name.
+	 * Returns the upsert of one user; its parameters are mobile, name, English name and
+	 * the job instance that saw it. It also clears {@code deleted_at}: a user seen
+	 * exists.
 	 * @return the SQL
 	 */
 	String upsertSql() {

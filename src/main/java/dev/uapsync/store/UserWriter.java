@@ -5,12 +5,18 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 import javax.sql.DataSource;
 
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.batch.core.job.parameters.JobParameter;
+import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.listener.StepExecutionListener;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.Chunk;
@@ -70,7 +76,21 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 	 */
 	public static final String REJECTED_KEY = "userWriter.rejected";
 
-	private static final String SELECT_SQL = "SELECT mobile, name, english_name FROM uap_user WHERE mobile IN (:mobiles)";
+	/**
+	 * Execution context key of the soft-deleted users seen again, and so restored.
+	 */
+	public static final String RESTORED_KEY = "userWriter.restored";
+
+	/**
+	 * The non-identifying job parameter of a dry run: read and count everything, change
+	 * nothing in {@code uap_user} or {@code uap_user_reject}.
+	 */
+	public static final String DRY_RUN = "dry.run";
+
+	private static final String SELECT_SQL = "SELECT mobile, name, english_name, deleted_at FROM uap_user "
+			+ "WHERE mobile IN (:mobiles)";
+
+	private static final String SEEN_SQL = "UPDATE uap_user SET last_seen_instance = :instance WHERE mobile IN (:mobiles)";
 
 	private final NamedParameterJdbcTemplate jdbc;
 
@@ -80,7 +100,13 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 
 	private final int rejectLimit;
 
+	private final String dryRunSeenSql;
+
 	private long jobExecutionId;
+
+	private long jobInstanceId;
+
+	private boolean dryRun;
 
 	private long inserted;
 
@@ -89,6 +115,8 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 	private long unchanged;
 
 	private long rejected;
+
+	private long restored;
 
 	/**
 	 * Creates a writer.
@@ -99,9 +127,10 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 	public UserWriter(DataSource dataSource, SqlDialect dialect, int rejectLimit) {
 		this.jdbc = new NamedParameterJdbcTemplate(dataSource);
 		this.rejectLimit = rejectLimit;
+		this.dryRunSeenSql = dialect.seenSql();
 		this.upsertWriter = new JdbcBatchItemWriterBuilder<NormalizedUser>().dataSource(dataSource)
 			.sql(dialect.upsertSql())
-			.itemPreparedStatementSetter(UserWriter::setUser)
+			.itemPreparedStatementSetter(this::setUser)
 			.assertUpdates(false)
 			.build();
 		this.rejectWriter = new JdbcBatchItemWriterBuilder<RejectedUser>().dataSource(dataSource)
@@ -114,6 +143,18 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 	@Override
 	public void beforeStep(StepExecution stepExecution) {
 		this.jobExecutionId = stepExecution.getJobExecutionId();
+		this.jobInstanceId = stepExecution.getJobExecution().getJobInstanceId();
+		this.dryRun = isDryRun(stepExecution.getJobExecution().getJobParameters());
+	}
+
+	/**
+	 * Tells whether a sync is a dry run.
+	 * @param parameters its job parameters
+	 * @return whether the {@link #DRY_RUN} parameter is true
+	 */
+	public static boolean isDryRun(JobParameters parameters) {
+		JobParameter<?> dryRun = parameters.getParameter(DRY_RUN);
+		return dryRun != null && Boolean.parseBoolean(String.valueOf(dryRun.value()));
 	}
 
 	@Override
@@ -122,12 +163,13 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 		this.updated = executionContext.getLong(UPDATED_KEY, 0L);
 		this.unchanged = executionContext.getLong(UNCHANGED_KEY, 0L);
 		this.rejected = executionContext.getLong(REJECTED_KEY, 0L);
+		this.restored = executionContext.getLong(RESTORED_KEY, 0L);
 	}
 
 	@Override
 	public void update(ExecutionContext executionContext) {
 		CommittedContext.put(executionContext, Map.of(INSERTED_KEY, this.inserted, UPDATED_KEY, this.updated,
-				UNCHANGED_KEY, this.unchanged, REJECTED_KEY, this.rejected));
+				UNCHANGED_KEY, this.unchanged, REJECTED_KEY, this.rejected, RESTORED_KEY, this.restored));
 	}
 
 	@Override
@@ -154,7 +196,9 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 		if (total > this.rejectLimit) {
 			throw new RejectLimitExceededException(total, this.rejectLimit, this.jobExecutionId);
 		}
-		this.rejectWriter.write(new Chunk<>(rejects));
+		if (!this.dryRun) {
+			this.rejectWriter.write(new Chunk<>(rejects));
+		}
 		this.rejected = total;
 	}
 
@@ -162,48 +206,76 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 		if (users.isEmpty()) {
 			return;
 		}
-		Map<String, NormalizedUser> stored = readStored(users);
+		Map<String, Stored> stored = readStored(users);
 		Map<String, NormalizedUser> changed = new LinkedHashMap<>();
+		Set<String> seen = new LinkedHashSet<>();
 		long newInserted = 0;
 		long newUpdated = 0;
 		long newUnchanged = 0;
+		long newRestored = 0;
 		for (NormalizedUser user : users) {
-			NormalizedUser before = stored.put(user.mobile(), user);
+			Stored before = stored.put(user.mobile(), new Stored(user.name(), user.englishName(), false));
+			seen.add(user.mobile());
 			if (before == null) {
 				newInserted++;
+				changed.put(user.mobile(), user);
+				continue;
 			}
-			else if (Objects.equals(before.name(), user.name())
+			if (before.deleted()) {
+				newRestored++;
+				changed.put(user.mobile(), user);
+			}
+			if (Objects.equals(before.name(), user.name())
 					&& Objects.equals(before.englishName(), user.englishName())) {
 				newUnchanged++;
-				continue;
 			}
 			else {
 				newUpdated++;
+				changed.put(user.mobile(), user);
 			}
-			changed.put(user.mobile(), user);
 		}
-		if (!changed.isEmpty()) {
-			this.upsertWriter.write(new Chunk<>(new ArrayList<>(changed.values())));
+		if (this.dryRun) {
+			this.jdbc.getJdbcOperations()
+				.batchUpdate(this.dryRunSeenSql,
+						seen.stream().map((mobile) -> new Object[] { this.jobInstanceId, mobile }).toList());
+		}
+		else {
+			if (!changed.isEmpty()) {
+				this.upsertWriter.write(new Chunk<>(new ArrayList<>(changed.values())));
+			}
+			seen.removeAll(changed.keySet());
+			if (!seen.isEmpty()) {
+				this.jdbc.update(SEEN_SQL,
+						new MapSqlParameterSource("instance", this.jobInstanceId).addValue("mobiles", seen));
+			}
 		}
 		this.inserted += newInserted;
 		this.updated += newUpdated;
 		this.unchanged += newUnchanged;
+		this.restored += newRestored;
 	}
 
-	private Map<String, NormalizedUser> readStored(List<NormalizedUser> users) {
+	private Map<String, Stored> readStored(List<NormalizedUser> users) {
 		List<String> mobiles = users.stream().map(NormalizedUser::mobile).distinct().toList();
-		Map<String, NormalizedUser> stored = new HashMap<>(mobiles.size() * 2);
+		Map<String, Stored> stored = new HashMap<>(mobiles.size() * 2);
 		this.jdbc.query(SELECT_SQL, new MapSqlParameterSource("mobiles", mobiles), (rs) -> {
-			NormalizedUser user = new NormalizedUser(rs.getString(1), rs.getString(2), rs.getString(3));
-			stored.put(user.mobile(), user);
+			stored.put(rs.getString(1), new Stored(rs.getString(2), rs.getString(3), rs.getTimestamp(4) != null));
 		});
 		return stored;
 	}
 
-	private static void setUser(NormalizedUser user, PreparedStatement statement) throws SQLException {
+	/**
+	 * A user as stored before the chunk.
+	 */
+	private record Stored(@Nullable String name, @Nullable String englishName, boolean deleted) {
+
+	}
+
+	private void setUser(NormalizedUser user, PreparedStatement statement) throws SQLException {
 		statement.setString(1, user.mobile());
 		statement.setString(2, user.name());
 		statement.setString(3, user.englishName());
+		statement.setLong(4, this.jobInstanceId);
 	}
 
 	private void setReject(RejectedUser reject, PreparedStatement statement) throws SQLException {
