@@ -344,6 +344,8 @@ abstract class AbstractSyncJobTests {
 		assertThat(deletedMobiles()).isEmpty();
 		assertThat(output.getOut())
 			.contains("Deletions wait for the next consistent pass: the UAP's total changed from 1000 to 995");
+		assertThat(run(Map.of(), "status")).isEqualTo(CommandLine.COMPLETED);
+		assertThat(output.getOut()).contains("COMPLETED: Deletions wait for the next consistent pass");
 
 		assertThat(run(Map.of(), "sync")).isEqualTo(CommandLine.COMPLETED);
 
