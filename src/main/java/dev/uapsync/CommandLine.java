@@ -93,7 +93,7 @@ public final class CommandLine {
 			                     the recent syncs from the batch tables; exits 1 when the last success is stale
 			  demo               start a demo UAP and sync it into the embedded H2 database
 			  demo-server [...]  serve a demo UAP: [--port 8000] [--users 5000] [--seed 1] [--max-limit 1000]
-			                     [--fault-percent 0] [--delay-ms 0] [--all-interfaces]
+			                     [--fault-percent 0] [--delay-ms 0] [--renamed-percent 0] [--all-interfaces]
 			  help               show this text
 			Settings come from the environment: UAP_BASE_URL, UAP_ACCESS_TOKEN (or UAP_ACCESS_TOKEN_FILE),
 			UAP_PAGE_SIZE, UAP_REJECT_LIMIT, SPRING_DATASOURCE_URL, SPRING_DATASOURCE_USERNAME and

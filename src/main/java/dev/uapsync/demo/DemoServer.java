@@ -413,10 +413,11 @@ public final class DemoServer implements AutoCloseable {
 	/**
 	 * Runs a demo server until the process is stopped: {@code demo-server [--port 8000]
 	 * [--users 5000] [--seed 1] [--max-limit 1000] [--fault-percent 0] [--delay-ms 0]}. A
-	 * fault percent above 0 makes that share of answers faulty. It listens on 127.0.0.1
-	 * unless {@code --all-interfaces} is given (in a container, for other containers). It
-	 * requires the token in {@code UAP_ACCESS_TOKEN} when that is set, and accepts any
-	 * token otherwise.
+	 * fault percent above 0 makes that share of answers faulty; a renamed percent above 0
+	 * serves the same users with that share renamed ({@link DemoUsers#withRenamed(int)}).
+	 * It listens on 127.0.0.1 unless {@code --all-interfaces} is given (in a container,
+	 * for other containers). It requires the token in {@code UAP_ACCESS_TOKEN} when that
+	 * is set, and accepts any token otherwise.
 	 * @param args the options
 	 * @param out where to say where it listens
 	 * @return never, unless the options are wrong (then 2)
@@ -427,18 +428,19 @@ public final class DemoServer implements AutoCloseable {
 		boolean allInterfaces = rest.remove("--all-interfaces");
 		String[] args = rest.toArray(String[]::new);
 		Map<String, Long> options = new HashMap<>(Map.of("--port", 8000L, "--users", 5000L, "--seed", 1L, "--max-limit",
-				1000L, "--fault-percent", 0L, "--delay-ms", 0L));
+				1000L, "--fault-percent", 0L, "--delay-ms", 0L, "--renamed-percent", 0L));
 		for (int i = 0; i < args.length; i += 2) {
 			Long value = (i + 1 < args.length) ? parse(args[i + 1]) : null;
 			if (!options.containsKey(args[i]) || value == null || value < 0) {
 				out.println("Usage: demo-server [--port 8000] [--users 5000] [--seed 1] [--max-limit 1000] "
-						+ "[--fault-percent 0] [--delay-ms 0] [--all-interfaces]");
+						+ "[--fault-percent 0] [--delay-ms 0] [--renamed-percent 0] [--all-interfaces]");
 				return 2;
 			}
 			options.put(args[i], value);
 		}
 		String token = System.getenv("UAP_ACCESS_TOKEN");
-		DemoUsers users = new DemoUsers(options.get("--users"), options.get("--seed"));
+		DemoUsers users = new DemoUsers(options.get("--users"), options.get("--seed"))
+			.withRenamed(Math.toIntExact(Math.min(100, options.get("--renamed-percent"))));
 		if (options.get("--fault-percent") > 100) {
 			out.println("--fault-percent is a share of the requests: give it from 0 to 100");
 			return 2;
