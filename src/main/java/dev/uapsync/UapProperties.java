@@ -64,6 +64,13 @@ public class UapProperties implements InitializingBean {
 	private Duration progressInterval = Duration.ofSeconds(10);
 
 	/**
+	 * Most requests per second to the UAP, retries included, so that a UAP of unknown
+	 * size is not hammered. Default 0: no limit (one request at a time, each waiting for
+	 * the previous answer, is the gentlest load there is).
+	 */
+	private double rateLimit;
+
+	/**
 	 * Whether the sync applies its own DDL ({@code sql/<db>/schema.sql}) at start-up.
 	 * Default true; set false where a DBA applies it by hand and the sync's database user
 	 * may not create tables.
@@ -128,6 +135,14 @@ public class UapProperties implements InitializingBean {
 		this.progressInterval = progressInterval;
 	}
 
+	public double getRateLimit() {
+		return this.rateLimit;
+	}
+
+	public void setRateLimit(double rateLimit) {
+		this.rateLimit = rateLimit;
+	}
+
 	public boolean isInitializeSchema() {
 		return this.initializeSchema;
 	}
@@ -161,6 +176,10 @@ public class UapProperties implements InitializingBean {
 		if (this.pageSize < 1 || this.pageSize > MAX_PAGE_SIZE) {
 			throw new ConfigurationException("UAP_PAGE_SIZE=" + this.pageSize + " is out of range: set it from 1 to "
 					+ MAX_PAGE_SIZE + " (default 100)");
+		}
+		if (this.rateLimit < 0) {
+			throw new ConfigurationException(
+					"UAP_RATE_LIMIT=" + this.rateLimit + " is negative: give requests per second, or 0 for no limit");
 		}
 		if (this.rejectLimit < 0) {
 			throw new ConfigurationException(

@@ -37,6 +37,7 @@ import dev.uapsync.store.UserSchemaInitializer;
 import dev.uapsync.store.UserWriter;
 import dev.uapsync.uap.AccessToken;
 import dev.uapsync.uap.PageFetcher;
+import dev.uapsync.uap.RequestPacer;
 import dev.uapsync.uap.UapClient;
 import dev.uapsync.uap.UapUser;
 import dev.uapsync.uap.UapUserReader;
@@ -112,7 +113,8 @@ public class SyncJobConfiguration {
 	PageFetcher pageFetcher(UapClient uapClient, UapProperties properties, RunningSync runningSync) {
 		UapProperties.Retry retry = properties.getRetry();
 		return new PageFetcher(uapClient, retry.getMaxAttempts(), retry.getDelay(), retry.getMaxDelay(),
-				retry.getMultiplier(), retry.getMaxRetryAfter(), runningSync::isStopRequested);
+				retry.getMultiplier(), retry.getMaxRetryAfter(), runningSync::isStopRequested,
+				new RequestPacer(properties.getRateLimit()));
 	}
 
 	@Bean

@@ -47,6 +47,8 @@ public class PageFetcher {
 
 	private final BooleanSupplier stopRequested;
 
+	private final RequestPacer pacer;
+
 	/**
 	 * Creates a fetcher.
 	 * @param client the client making each request
@@ -57,9 +59,10 @@ public class PageFetcher {
 	 * @param maxRetryAfter the longest wait a {@code Retry-After} header may ask for; a
 	 * longer one fails the page at once
 	 * @param stopRequested tells when the sync is stopping, so that no retry waits then
+	 * @param pacer caps the request rate; every attempt waits for its turn
 	 */
 	public PageFetcher(UapClient client, int maxAttempts, Duration delay, Duration maxDelay, double multiplier,
-			Duration maxRetryAfter, BooleanSupplier stopRequested) {
+			Duration maxRetryAfter, BooleanSupplier stopRequested, RequestPacer pacer) {
 		this.client = client;
 		this.maxAttempts = maxAttempts;
 		this.delay = delay;
@@ -67,6 +70,7 @@ public class PageFetcher {
 		this.multiplier = multiplier;
 		this.maxRetryAfter = maxRetryAfter;
 		this.stopRequested = stopRequested;
+		this.pacer = pacer;
 	}
 
 	/**
@@ -131,7 +135,8 @@ public class PageFetcher {
 		}
 
 		@Override
-		public UapPage execute() {
+		public UapPage execute() throws InterruptedException {
+			PageFetcher.this.pacer.awaitTurn();
 			try {
 				return PageFetcher.this.client.fetch(this.offset, this.limit);
 			}

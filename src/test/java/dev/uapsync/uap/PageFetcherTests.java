@@ -3,6 +3,8 @@ package dev.uapsync.uap;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import mockwebserver3.MockResponse;
@@ -47,7 +49,7 @@ class PageFetcherTests {
 
 	private PageFetcher fetcher(int maxAttempts) {
 		return new PageFetcher(this.client, maxAttempts, Duration.ofMillis(10), Duration.ofMillis(40), 2,
-				Duration.ofSeconds(5), () -> this.stopping);
+				Duration.ofSeconds(5), () -> this.stopping, new RequestPacer(0));
 	}
 
 	@Test
@@ -64,6 +66,25 @@ class PageFetcherTests {
 		assertThat(output.getOut()).contains("Retrying the page at offset 300 in")
 			.contains("(attempt 2 of 5): UAP failed the page at offset 300 (limit 100) with HTTP 500")
 			.contains("(attempt 4 of 5)");
+	}
+
+	@Test
+	void retriesWaitForTheirTurnUnderTheRateLimit() {
+		List<Long> waits = new ArrayList<>();
+		long[] clock = { 0 };
+		RequestPacer pacer = new RequestPacer(5, () -> clock[0], (nanos) -> {
+			waits.add(nanos);
+			clock[0] += nanos;
+		});
+		answer(503, "busy");
+		answer(200, PAGE);
+
+		new PageFetcher(this.client, 3, Duration.ofMillis(1), Duration.ofMillis(1), 1, Duration.ofSeconds(5),
+				() -> false, pacer)
+			.fetch(0, 100);
+
+		assertThat(waits).containsExactly(200_000_000L);
+		assertThat(this.server.getRequestCount()).isEqualTo(2);
 	}
 
 	@Test
@@ -145,7 +166,7 @@ class PageFetcherTests {
 
 		assertThatExceptionOfType(UapException.class)
 			.isThrownBy(() -> new PageFetcher(unreachable, 2, Duration.ofMillis(1), Duration.ofMillis(1), 1,
-					Duration.ofSeconds(5), () -> false)
+					Duration.ofSeconds(5), () -> false, new RequestPacer(0))
 				.fetch(0, 100))
 			.withMessageStartingWith("Gave up after 2 attempts: Cannot reach the UAP at 127.0.0.1:" + port);
 	}

@@ -154,7 +154,7 @@ class UapUserReaderTests {
 
 	private UapUserReader reader(int pageSize) {
 		return new UapUserReader(new PageFetcher(this.client, 1, Duration.ofMillis(1), Duration.ofMillis(1), 1,
-				Duration.ZERO, () -> false), pageSize);
+				Duration.ZERO, () -> false, new RequestPacer(0)), pageSize);
 	}
 
 	private static List<UapUser> readAll(UapUserReader reader, ExecutionContext context) {
