@@ -16,7 +16,8 @@
 # (the largest heap before a collection, from the GC log).
 #
 # MariaDB: 127.0.0.1:3306, user root, empty password (BENCH_MARIADB_* to change); the
-# database uap_bench is dropped and created. Page size: UAP_PAGE_SIZE, default 1000.
+# database uap_bench is dropped and created. Page size: UAP_PAGE_SIZE, default 1000. The
+# demo users include about 2% that must be rejected, so the reject limit is set to N.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -67,7 +68,8 @@ peak_heap() { # gc log -> largest heap before a collection, in MB
 }
 
 sync_to() { # log gclog label url user base
-	env UAP_BASE_URL="$6" UAP_ACCESS_TOKEN="$token" UAP_PAGE_SIZE="$page" SPRING_DATASOURCE_URL="$4" \
+	env UAP_BASE_URL="$6" UAP_ACCESS_TOKEN="$token" UAP_PAGE_SIZE="$page" UAP_REJECT_LIMIT="$users" \
+		SPRING_DATASOURCE_URL="$4" \
 		SPRING_DATASOURCE_USERNAME="$5" SPRING_DATASOURCE_PASSWORD= \
 		java "-Xmx$heap" "-Xlog:gc:file=$2" -jar "$jar" sync >"$1" 2>&1
 }
