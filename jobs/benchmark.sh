@@ -13,7 +13,8 @@
 #   load      the rows loaded with the database's own bulk path: LOAD DATA LOCAL INFILE on
 #             MariaDB, CSVREAD on H2
 # It prints users/s for each and the ratio job / floor, and the peak heap of each sync
-# (the largest heap before a collection, from the GC log).
+# (the largest heap before a collection, from the GC log). Last, against a demo UAP that
+# takes 50 ms per answer, a sync with UAP_CONCURRENCY 1 and 4 (BENCH_SLOW_USERS, 20000).
 #
 # MariaDB: 127.0.0.1:3306, user root, empty password (BENCH_MARIADB_* to change); the
 # database uap_bench is dropped and created. Page size: UAP_PAGE_SIZE, default 1000. The
@@ -140,3 +141,25 @@ for db in h2 mariadb; do
 	[ "$db" = mariadb ] && mariadb -h "$mariadb_host" -u "$mariadb_user" -e "DROP DATABASE uap_bench"
 done
 echo "(job/floor: the run's seconds over the load floor's; fetch is the HTTP floor, the same for both)"
+
+# Concurrency against a slow UAP: every answer takes 50 ms; pages of 100, on H2.
+slow_users="${BENCH_SLOW_USERS:-20000}"
+slow_port=$((port + 2))
+UAP_ACCESS_TOKEN="$token" java -jar "$jar" demo-server --port "$slow_port" --users "$slow_users" --delay-ms 50 \
+	>"$work/uap-slow.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do grep -q "Demo UAP serving" "$work/uap-slow.log" 2>/dev/null && break; sleep 0.2; done
+slow_sync() { # concurrency log
+	env UAP_BASE_URL="http://127.0.0.1:$slow_port/api/v1" UAP_ACCESS_TOKEN="$token" UAP_PAGE_SIZE=100 \
+		UAP_CONCURRENCY="$1" UAP_REJECT_LIMIT="$slow_users" SPRING_DATASOURCE_URL="jdbc:h2:file:$work/slow-$1/db" \
+		java "-Xmx$heap" -jar "$jar" sync >"$2" 2>&1
+}
+printf '\nA UAP taking 50 ms per answer, %s users, page size 100, H2:\n' "$slow_users"
+printf '%-12s %9s %10s %8s\n' concurrency seconds users/s speedup
+for c in 1 4; do
+	t=$(seconds slow_sync "$c" "$work/slow-$c.log") || { tail -3 "$work/slow-$c.log" >&2; exit 1; }
+	grep -q "read $slow_users," "$work/slow-$c.log" || { echo "slow sync $c incomplete" >&2; exit 1; }
+	[ "$c" = 1 ] && t1=$t
+	printf '%-12s %9s %10s %8s\n' "$c" "$t" "$(awk -v u="$slow_users" -v s="$t" 'BEGIN { printf "%d", u / s }')" \
+		"$(ratio "$t1" "$t")"
+done

@@ -71,6 +71,13 @@ public class UapProperties implements InitializingBean {
 	private double rateLimit;
 
 	/**
+	 * Pages requested at once: the reader asks for up to this many pages ahead of the one
+	 * it reads, and still hands the users out in order, so the offset and restart stay
+	 * exact. Helps when each answer takes long. Default 1, from 1 to 16.
+	 */
+	private int concurrency = 1;
+
+	/**
 	 * Whether the sync applies its own DDL ({@code sql/<db>/schema.sql}) at start-up.
 	 * Default true; set false where a DBA applies it by hand and the sync's database user
 	 * may not create tables.
@@ -135,6 +142,14 @@ public class UapProperties implements InitializingBean {
 		this.progressInterval = progressInterval;
 	}
 
+	public int getConcurrency() {
+		return this.concurrency;
+	}
+
+	public void setConcurrency(int concurrency) {
+		this.concurrency = concurrency;
+	}
+
 	public double getRateLimit() {
 		return this.rateLimit;
 	}
@@ -176,6 +191,10 @@ public class UapProperties implements InitializingBean {
 		if (this.pageSize < 1 || this.pageSize > MAX_PAGE_SIZE) {
 			throw new ConfigurationException("UAP_PAGE_SIZE=" + this.pageSize + " is out of range: set it from 1 to "
 					+ MAX_PAGE_SIZE + " (default 100)");
+		}
+		if (this.concurrency < 1 || this.concurrency > 16) {
+			throw new ConfigurationException(
+					"UAP_CONCURRENCY=" + this.concurrency + " is out of range: set it from 1 to 16 (default 1)");
 		}
 		if (this.rateLimit < 0) {
 			throw new ConfigurationException(

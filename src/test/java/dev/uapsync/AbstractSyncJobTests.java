@@ -202,6 +202,23 @@ abstract class AbstractSyncJobTests {
 	}
 
 	@Test
+	void pagesFetchedFourAtATimeEndExactAndAFailedSyncResumesExactly(CapturedOutput output) throws IOException {
+		DemoUsers users = new DemoUsers(USERS, 71);
+		serve(users).failFrom(1750).delay(Duration.ofMillis(5));
+		Map<String, Object> concurrent = Map.of("uap.concurrency", 4, "uap.retry.max-attempts", 1);
+		assertThat(run(concurrent, "sync")).isEqualTo(CommandLine.FAILED);
+		assertThat(output.getErr()).contains("'restart' resumes it at offset 1750");
+		this.server.failFrom(Long.MAX_VALUE);
+
+		assertThat(run(concurrent, "restart")).isEqualTo(CommandLine.COMPLETED);
+
+		assertThat(differences(expectedTable(users), table())).isEmpty();
+		assertThat(differences(expectedRejects(users), rejectedRawMobiles())).isEmpty();
+		assertThat(output.getOut())
+			.contains("read " + USERS + ", inserted " + expectedTable(users).size() + ", updated 0, unchanged 0");
+	}
+
+	@Test
 	void restartWithNothingToRestartSaysSoAndSucceeds(CapturedOutput output) throws IOException {
 		assertThat(sync(new DemoUsers(200, 3), Map.of())).isEqualTo(CommandLine.COMPLETED);
 

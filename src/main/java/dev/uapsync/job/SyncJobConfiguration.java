@@ -120,7 +120,7 @@ public class SyncJobConfiguration {
 	@Bean
 	@StepScope
 	UapUserReader uapUserReader(PageFetcher pageFetcher, UapProperties properties) {
-		return new UapUserReader(pageFetcher, properties.getPageSize());
+		return new UapUserReader(pageFetcher, properties.getPageSize(), properties.getConcurrency());
 	}
 
 	@Bean

@@ -58,6 +58,10 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 
 	private final int pageSize;
 
+	private final int concurrency;
+
+	private @Nullable PagePrefetch prefetch;
+
 	private long startOffset;
 
 	private long offset;
@@ -71,8 +75,20 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 	private boolean exhausted;
 
 	public UapUserReader(PageFetcher pages, int pageSize) {
+		this(pages, pageSize, 1);
+	}
+
+	/**
+	 * Creates a reader.
+	 * @param pages fetches the pages
+	 * @param pageSize the {@code limit} asked for
+	 * @param concurrency how many pages may be requested at once, ahead of the one read
+	 * ({@link PagePrefetch}); 1 asks for each page when it is needed
+	 */
+	public UapUserReader(PageFetcher pages, int pageSize, int concurrency) {
 		this.pages = pages;
 		this.pageSize = pageSize;
+		this.concurrency = concurrency;
 	}
 
 	@Override
@@ -83,6 +99,7 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 		this.startOffset = this.offset;
 		this.page = Collections.emptyIterator();
 		this.exhausted = false;
+		this.prefetch = new PagePrefetch(this.pages, this.pageSize, this.concurrency);
 		if (this.offset > 0) {
 			logger.info("Resuming at offset " + this.offset + " (UAP total was " + this.lastTotal + ")");
 		}
@@ -103,7 +120,7 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 			this.exhausted = true;
 			return false;
 		}
-		UapPage next = this.pages.fetch(this.offset, this.pageSize);
+		UapPage next = this.prefetch.fetch(this.offset, this.lastTotal);
 		if (this.firstTotal == UNKNOWN) {
 			this.firstTotal = next.total();
 		}
@@ -129,6 +146,10 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 	@Override
 	public void close() {
 		this.page = Collections.emptyIterator();
+		if (this.prefetch != null) {
+			this.prefetch.close();
+			this.prefetch = null;
+		}
 	}
 
 	/**

@@ -4,9 +4,12 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
+import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -14,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * Tests for {@link UapUserReader} against a local HTTP server.
@@ -147,9 +151,68 @@ class UapUserReaderTests {
 		assertThat(restarted.firstTotal()).isEqualTo(10);
 	}
 
+	@Test
+	void concurrentReadsHandOutEveryUserInOrderFromAClampingServer() {
+		UapStub uap = serve(new UapStub(50, 3));
+
+		List<UapUser> users = readAll(reader(5, 4), new ExecutionContext());
+
+		assertThat(users).extracting(UapUser::mobile).containsExactlyElementsOf(mobiles(0, 50));
+		assertThat(users).extracting(UapUser::offset).isSorted().doesNotHaveDuplicates();
+		assertThat(uap.skips).contains(0L, 3L, 48L);
+	}
+
+	@Test
+	void concurrentReadsResumeAtTheSavedOffset() {
+		UapStub uap = serve(new UapStub(40, 100));
+		UapUserReader first = reader(4, 4);
+		first.open(new ExecutionContext());
+		for (int i = 0; i < 13; i++) {
+			first.read();
+		}
+		ExecutionContext saved = new ExecutionContext();
+		first.update(saved);
+		first.close();
+		uap.skips.clear();
+
+		List<UapUser> users = readAll(reader(4, 4), saved);
+
+		assertThat(users).extracting(UapUser::mobile).containsExactlyElementsOf(mobiles(13, 40));
+		// a guess of the first reader may still reach the server late, but never below 13
+		assertThat(Collections.min(uap.skips)).isEqualTo(13L);
+	}
+
+	@Test
+	void aPageThatFailsFailsWhenItsTurnComesAfterTheUsersBeforeIt() {
+		serve(new UapStub(30, 100) {
+			@Override
+			public MockResponse dispatch(RecordedRequest request) {
+				return "20".equals(request.getUrl().queryParameter("skip"))
+						? new MockResponse.Builder().code(401).body("{\"detail\":\"no\"}").build()
+						: super.dispatch(request);
+			}
+		});
+		UapUserReader reader = reader(5, 4);
+		reader.open(new ExecutionContext());
+		List<UapUser> before = new ArrayList<>();
+
+		assertThatExceptionOfType(UapException.class).isThrownBy(() -> {
+			for (UapUser user = reader.read(); user != null; user = reader.read()) {
+				before.add(user);
+			}
+		}).withMessageContaining("offset 20");
+		reader.close();
+		assertThat(before).extracting(UapUser::mobile).containsExactlyElementsOf(mobiles(0, 20));
+	}
+
 	private UapStub serve(UapStub uap) {
 		this.server.setDispatcher(uap);
 		return uap;
+	}
+
+	private UapUserReader reader(int pageSize, int concurrency) {
+		return new UapUserReader(new PageFetcher(this.client, 1, Duration.ofMillis(1), Duration.ofMillis(1), 1,
+				Duration.ZERO, () -> false, new RequestPacer(0)), pageSize, concurrency);
 	}
 
 	private UapUserReader reader(int pageSize) {
