@@ -72,9 +72,20 @@ class SoftDeleteTasklet implements Tasklet {
 
 	@Override
 	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) {
-		StepExecution step = contribution.getStepExecution();
-		JobExecution job = step.getJobExecution();
+		JobExecution job = contribution.getStepExecution().getJobExecution();
 		boolean dryRun = UserWriter.isDryRun(job.getJobParameters());
+		try {
+			decide(contribution.getStepExecution(), job, dryRun);
+		}
+		finally {
+			if (dryRun) {
+				this.softDeletes.forgetDryRun(job.getJobInstanceId());
+			}
+		}
+		return RepeatStatus.FINISHED;
+	}
+
+	private void decide(StepExecution step, JobExecution job, boolean dryRun) {
 		long instance = job.getJobInstanceId();
 		StepExecution pass = this.jobRepository.getLastStepExecution(job.getJobInstance(),
 				SyncJobConfiguration.STEP_NAME);
@@ -84,34 +95,33 @@ class SoftDeleteTasklet implements Tasklet {
 		if (inconsistency != null) {
 			end(step, ExitStatus.COMPLETED.getExitCode(),
 					"Deletions wait for the next consistent pass: " + inconsistency);
-			return RepeatStatus.FINISHED;
+			return;
 		}
 		long unseen = this.softDeletes.unseen(instance, dryRun);
-		String brake = (unseen > 0 && !allowMassDelete(job)) ? brake(unseen, this.softDeletes.present(), lastTotal)
-				: null;
+		// a dry run inserted and restored nobody: count those as the real run would
+		long present = this.softDeletes.present() + (dryRun
+				? passContext.getLong(UserWriter.INSERTED_KEY, 0L) + passContext.getLong(UserWriter.RESTORED_KEY, 0L)
+				: 0);
+		String brake = (unseen > 0 && !allowMassDelete(job)) ? brake(unseen, present, lastTotal) : null;
 		if (brake != null) {
 			step.getExecutionContext().putLong(HELD_KEY, unseen);
 			end(step, DELETES_HELD, unseen + " users would be soft-deleted, but " + brake
 					+ ": none were. If the UAP really lost them, run: sync --allow-mass-delete");
-			return RepeatStatus.FINISHED;
+			return;
 		}
 		long deleted = dryRun ? unseen : this.softDeletes.softDelete(instance);
-		if (dryRun) {
-			this.softDeletes.forgetDryRun(instance);
-		}
 		step.getExecutionContext().putLong(SOFT_DELETED_KEY, deleted);
 		if (deleted > 0) {
 			logger.info((dryRun ? "Would soft-delete " : "Soft-deleted ") + deleted
 					+ " users that the UAP no longer lists");
 		}
-		return RepeatStatus.FINISHED;
 	}
 
 	private static @Nullable String inconsistency(ExecutionContext context) {
 		long first = context.getLong(UapUserReader.FIRST_TOTAL_KEY, -1L);
 		long last = context.getLong(UapUserReader.LAST_TOTAL_KEY, -1L);
 		long received = context.getLong(UapUserReader.OFFSET_KEY, 0L);
-		if (first != last) {
+		if (first != last || context.getLong(UapUserReader.TOTAL_CHANGED_KEY, 0L) != 0) {
 			return "the UAP's total changed from " + first + " to " + last + " during the pass";
 		}
 		if (received != last) {

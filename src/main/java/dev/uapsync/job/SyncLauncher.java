@@ -240,6 +240,14 @@ public class SyncLauncher {
 			throw new ConfigurationException("Sync " + executionId + " cannot be restarted: its job instance is "
 					+ ((last != null) ? last.getStatus() : "unknown") + "; only a FAILED or STOPPED sync can be");
 		}
+		for (JobInstance instance : recentInstances()) {
+			JobExecution later = this.jobRepository.getLastJobExecution(instance);
+			if (instance.getInstanceId() > execution.getJobInstanceId() && later != null
+					&& later.getStatus() == BatchStatus.COMPLETED) {
+				throw new ConfigurationException("Sync " + executionId + " cannot be restarted: sync " + later.getId()
+						+ " started after it and completed, so it is superseded; run 'sync' for a new pass");
+			}
+		}
 		return last;
 	}
 

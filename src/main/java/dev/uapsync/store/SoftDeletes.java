@@ -12,8 +12,9 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
  */
 public class SoftDeletes {
 
+	// "older than this pass", not "other than": users a later pass saw are never unseen
 	private static final String UNSEEN = "deleted_at IS NULL AND (last_seen_instance IS NULL "
-			+ "OR last_seen_instance <> :instance)";
+			+ "OR last_seen_instance < :instance)";
 
 	private static final String UNSEEN_BY_DRY_RUN = "deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM uap_sync_seen s "
 			+ "WHERE s.job_instance_id = :instance AND s.mobile = uap_user.mobile)";

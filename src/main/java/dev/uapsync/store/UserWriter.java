@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
 
@@ -29,6 +30,7 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
 import dev.uapsync.CommittedContext;
 import dev.uapsync.user.SyncItem;
+import dev.uapsync.user.UserNormalizer;
 
 import dev.uapsync.user.SyncItem.NormalizedUser;
 import dev.uapsync.user.SyncItem.RejectedUser;
@@ -200,6 +202,28 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 			this.rejectWriter.write(new Chunk<>(rejects));
 		}
 		this.rejected = total;
+		// a stored user whose record is now rejected (a name grown too long) still exists
+		// at
+		// the UAP: it is seen, so it is not soft-deleted
+		markSeen(rejects.stream()
+			.map((reject) -> UserNormalizer.mobile(reject.source().mobile()))
+			.filter(UserNormalizer::isValidMobile)
+			.collect(Collectors.toCollection(LinkedHashSet::new)));
+	}
+
+	private void markSeen(Set<String> mobiles) {
+		if (mobiles.isEmpty()) {
+			return;
+		}
+		if (this.dryRun) {
+			this.jdbc.getJdbcOperations()
+				.batchUpdate(this.dryRunSeenSql,
+						mobiles.stream().map((mobile) -> new Object[] { this.jobInstanceId, mobile }).toList());
+		}
+		else {
+			this.jdbc.update(SEEN_SQL,
+					new MapSqlParameterSource("instance", this.jobInstanceId).addValue("mobiles", mobiles));
+		}
 	}
 
 	private void writeUsers(List<NormalizedUser> users) throws Exception {
@@ -234,21 +258,11 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 				changed.put(user.mobile(), user);
 			}
 		}
-		if (this.dryRun) {
-			this.jdbc.getJdbcOperations()
-				.batchUpdate(this.dryRunSeenSql,
-						seen.stream().map((mobile) -> new Object[] { this.jobInstanceId, mobile }).toList());
-		}
-		else {
-			if (!changed.isEmpty()) {
-				this.upsertWriter.write(new Chunk<>(new ArrayList<>(changed.values())));
-			}
+		if (!this.dryRun && !changed.isEmpty()) {
+			this.upsertWriter.write(new Chunk<>(new ArrayList<>(changed.values())));
 			seen.removeAll(changed.keySet());
-			if (!seen.isEmpty()) {
-				this.jdbc.update(SEEN_SQL,
-						new MapSqlParameterSource("instance", this.jobInstanceId).addValue("mobiles", seen));
-			}
 		}
+		markSeen(seen);
 		this.inserted += newInserted;
 		this.updated += newUpdated;
 		this.unchanged += newUnchanged;

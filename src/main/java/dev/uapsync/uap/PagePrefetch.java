@@ -73,7 +73,11 @@ final class PagePrefetch implements AutoCloseable {
 		fill(offset, total);
 		UapPage page = get(this.inFlight.removeFirst().page());
 		int received = page.users().size();
-		if (received > 0 && received < this.stride) {
+		if (received == this.pageSize) {
+			// a whole page: a smaller stride came from a one-off short page
+			this.stride = this.pageSize;
+		}
+		else if (received > 0 && received < this.stride) {
 			// the UAP clamps limit (or this was the last page): the guesses in flight are
 			// off
 			this.stride = received;

@@ -50,6 +50,12 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 	 */
 	public static final String LAST_TOTAL_KEY = "uapUserReader.total.last";
 
+	/**
+	 * Execution context key set to 1 when any page reported another {@code total} than
+	 * the first (pages fetched ahead may be handed out after one that came later).
+	 */
+	public static final String TOTAL_CHANGED_KEY = "uapUserReader.total.changed";
+
 	private static final long UNKNOWN = -1;
 
 	private static final Log logger = LogFactory.getLog(UapUserReader.class);
@@ -69,6 +75,8 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 	private long firstTotal = UNKNOWN;
 
 	private long lastTotal = UNKNOWN;
+
+	private long totalChanged;
 
 	private Iterator<UapUser> page = Collections.emptyIterator();
 
@@ -96,6 +104,7 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 		this.offset = executionContext.getLong(OFFSET_KEY, 0L);
 		this.firstTotal = executionContext.getLong(FIRST_TOTAL_KEY, UNKNOWN);
 		this.lastTotal = executionContext.getLong(LAST_TOTAL_KEY, UNKNOWN);
+		this.totalChanged = executionContext.getLong(TOTAL_CHANGED_KEY, 0L);
 		this.startOffset = this.offset;
 		this.page = Collections.emptyIterator();
 		this.exhausted = false;
@@ -124,6 +133,9 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 		if (this.firstTotal == UNKNOWN) {
 			this.firstTotal = next.total();
 		}
+		else if (next.total() != this.firstTotal) {
+			this.totalChanged = 1;
+		}
 		this.lastTotal = next.total();
 		if (next.users().isEmpty()) {
 			if (this.offset < next.total()) {
@@ -139,8 +151,8 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 
 	@Override
 	public void update(ExecutionContext executionContext) {
-		CommittedContext.put(executionContext,
-				Map.of(OFFSET_KEY, this.offset, FIRST_TOTAL_KEY, this.firstTotal, LAST_TOTAL_KEY, this.lastTotal));
+		CommittedContext.put(executionContext, Map.of(OFFSET_KEY, this.offset, FIRST_TOTAL_KEY, this.firstTotal,
+				LAST_TOTAL_KEY, this.lastTotal, TOTAL_CHANGED_KEY, this.totalChanged));
 	}
 
 	@Override
