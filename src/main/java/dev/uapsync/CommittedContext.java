@@ -30,7 +30,7 @@ public final class CommittedContext {
 	 * @param context the step's execution context
 	 * @param values the values to put
 	 */
-	public static void put(ExecutionContext context, Map<String, Long> values) {
+	public static void put(ExecutionContext context, Map<String, ?> values) {
 		if (TransactionSynchronizationManager.isSynchronizationActive()) {
 			Map<String, Object> previous = new HashMap<>();
 			values.keySet().forEach((key) -> previous.put(key, context.get(key)));
@@ -50,7 +50,7 @@ public final class CommittedContext {
 				}
 			});
 		}
-		values.forEach(context::putLong);
+		values.forEach(context::put);
 	}
 
 }

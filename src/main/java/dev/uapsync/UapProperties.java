@@ -47,7 +47,8 @@ public class UapProperties implements InitializingBean {
 
 	/**
 	 * Users asked for per page (the {@code limit} parameter), and so the number of users
-	 * written per transaction. Default 100, from 1 to 10000.
+	 * written per transaction. Default 100, from 2 to 10000: pages overlap by one user,
+	 * to see whether the list shifted between them.
 	 */
 	private int pageSize = 100;
 
@@ -188,8 +189,8 @@ public class UapProperties implements InitializingBean {
 
 	@Override
 	public void afterPropertiesSet() {
-		if (this.pageSize < 1 || this.pageSize > MAX_PAGE_SIZE) {
-			throw new ConfigurationException("UAP_PAGE_SIZE=" + this.pageSize + " is out of range: set it from 1 to "
+		if (this.pageSize < 2 || this.pageSize > MAX_PAGE_SIZE) {
+			throw new ConfigurationException("UAP_PAGE_SIZE=" + this.pageSize + " is out of range: set it from 2 to "
 					+ MAX_PAGE_SIZE + " (default 100)");
 		}
 		if (this.concurrency < 1 || this.concurrency > 16) {

@@ -46,6 +46,7 @@ import dev.uapsync.job.SyncLauncher;
 import dev.uapsync.job.SyncSchedule;
 import dev.uapsync.store.SqlDialect;
 import dev.uapsync.store.SyncLock;
+import dev.uapsync.user.UserNormalizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -194,7 +195,8 @@ abstract class AbstractSyncJobTests {
 		assertThat(exitCode).isEqualTo(CommandLine.COMPLETED);
 		List<Long> restartOffsets = this.server.servedOffsets()
 			.subList(servedBefore, this.server.servedOffsets().size());
-		assertThat(restartOffsets).first().isEqualTo(1500L);
+		// the page for offset 1500 is asked for one user early, to begin with user 1499
+		assertThat(restartOffsets).first().isEqualTo(1499L);
 		assertThat(differences(expectedTable(users), table())).isEmpty();
 		assertThat(differences(expectedRejects(users), rejectedRawMobiles())).isEmpty();
 		assertThat(output.getOut()).contains("Restarting sync 1 (FAILED) at offset 1500")
@@ -254,7 +256,7 @@ abstract class AbstractSyncJobTests {
 		assertThat(lines.get(0)).startsWith("Last successful sync: 1 (manual ").doesNotContain("STALE");
 		assertThat(lines.get(1)).startsWith("ID").contains("RESUME AT").contains("UAP TOTAL");
 		assertThat(lines.get(2))
-			.matches("2\\s+manual \\d+\\s+FAILED\\s+.*\\s500\\s+1000\\s+FAILED: UAP failed the page at offset 500 .*");
+			.matches("2\\s+manual \\d+\\s+FAILED\\s+.*\\s500\\s+1000\\s+FAILED: UAP failed the page at offset 747 .*");
 		assertThat(lines.get(3)).matches(
 				"1\\s+manual \\d+\\s+COMPLETED\\s+.*\\s1000\\s+\\d+\\s+\\d+\\s+0\\s+0\\s+0\\s+-\\s+1000\\s+COMPLETED");
 	}
@@ -354,7 +356,7 @@ abstract class AbstractSyncJobTests {
 			throws IOException {
 		DemoUsers users = new DemoUsers(1000, 53);
 		assertThat(sync(users, Map.of())).isEqualTo(CommandLine.COMPLETED);
-		this.server.afterServing(500, () -> this.server.delete(range(0, 5)));
+		this.server.afterServing(400, () -> this.server.delete(range(0, 5)));
 
 		assertThat(run(Map.of(), "sync")).isEqualTo(CommandLine.COMPLETED);
 
@@ -368,6 +370,128 @@ abstract class AbstractSyncJobTests {
 
 		assertThat(deletedMobiles()).containsExactlyInAnyOrderElementsOf(validMobiles(users, 0, 5));
 		assertThat(liveTable()).isEqualTo(expectedTableWithout(users, range(0, 5)));
+	}
+
+	@Test
+	void usersRemovedAtTheFrontAndAsManyAddedWhileAPassPagesCauseNoSoftDeleteThoughTheTotalStays(CapturedOutput output)
+			throws IOException {
+		DemoUsers users = new DemoUsers(1000, 71);
+		serve(users).delete(998, 999);
+		assertThat(run(Map.of(), "sync")).isEqualTo(CommandLine.COMPLETED);
+		// pages of 250 overlap by one: 0, 249, 498, 747; two users gone before 747 would
+		// let
+		// user 748 slip past the page boundary unseen
+		assertThat(users.user(748).isReject()).isFalse();
+		this.server.afterServing(400, () -> this.server.delete(0, 1).restore(998, 999));
+
+		assertThat(run(Map.of(), "sync")).isEqualTo(CommandLine.COMPLETED);
+
+		assertThat(deletedMobiles()).isEmpty();
+		assertThat(output.getOut()).contains("Deletions wait for the next consistent pass: the page at offset 747 "
+				+ "did not begin with the user the page before ended with");
+		assertThat(run(Map.of(), "status")).isEqualTo(CommandLine.COMPLETED);
+		assertThat(output.getOut()).contains("(the total stayed 998)");
+
+		assertThat(run(Map.of(), "sync")).isEqualTo(CommandLine.COMPLETED);
+
+		assertThat(deletedMobiles()).containsExactlyInAnyOrderElementsOf(validMobiles(users, 0, 2));
+		assertThat(liveTable()).isEqualTo(expectedTableWithout(users, range(0, 2)));
+	}
+
+	@Test
+	void aTotalThatChangesAndComesBackDuringAPassStillCausesNoSoftDelete(CapturedOutput output) throws IOException {
+		DemoUsers users = new DemoUsers(1000, 79);
+		serve(users).delete(999);
+		assertThat(run(Map.of(), "sync")).isEqualTo(CommandLine.COMPLETED);
+		this.server.delete(500);
+		// user 999 comes back after the page at 249 and goes again after the one at 747
+		this.server.afterServing(249, () -> this.server.restore(999)).afterServing(747, () -> this.server.delete(999));
+
+		assertThat(run(Map.of(), "sync")).isEqualTo(CommandLine.COMPLETED);
+
+		assertThat(deletedMobiles()).isEmpty();
+		assertThat(output.getOut()).contains("Deletions wait for the next consistent pass: the UAP's total was 998 "
+				+ "at the first and the last page but differed in between");
+	}
+
+	@Test
+	void aStoredUserWhoseRecordIsNowRejectedCountsAsSeenAndIsNotSoftDeleted(CapturedOutput output) throws IOException {
+		DemoUsers users = new DemoUsers(1000, 83);
+		DemoUser grown = LongStream.range(0, users.count())
+			.mapToObj(users::user)
+			.filter((user) -> user.isReject() && user.rawMobile() != null
+					&& UserNormalizer.isValidMobile(UserNormalizer.mobile(user.rawMobile())))
+			.findFirst()
+			.orElseThrow();
+		String mobile = UserNormalizer.mobile(grown.rawMobile());
+		assertThat(sync(users, Map.of())).isEqualTo(CommandLine.COMPLETED);
+		// stored by an earlier pass, before the UAP's record grew a name too long to
+		// store
+		this.database.jdbc()
+			.update("INSERT INTO uap_user (mobile, name, created_at, updated_at) VALUES (?, 'short', "
+					+ "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)", mobile);
+
+		assertThat(run(Map.of(), "sync")).isEqualTo(CommandLine.COMPLETED);
+
+		assertThat(deletedMobiles()).isEmpty();
+		assertThat(output.getOut()).contains("soft-deleted 0, restored 0");
+		assertThat(
+				this.database.jdbc().queryForObject("SELECT name FROM uap_user WHERE mobile = ?", String.class, mobile))
+			.isEqualTo("short");
+	}
+
+	@Test
+	void restartOfAFailedSyncThatALaterCompletedSyncSupersededIsRefused(CapturedOutput output) throws IOException {
+		completedThenFailedSync(output);
+		this.server.failFrom(Long.MAX_VALUE);
+		assertThat(run(Map.of(), "sync")).isEqualTo(CommandLine.COMPLETED);
+		this.server.delete(range(0, 10));
+
+		int exitCode = run(Map.of(), "restart", "2");
+
+		assertThat(exitCode).isEqualTo(CommandLine.NOT_STARTED);
+		assertThat(output.getErr()).contains("Sync 2 cannot be restarted: sync 3 started after it and completed, "
+				+ "so it is superseded; run 'sync' for a new pass");
+		assertThat(deletedMobiles()).isEmpty();
+	}
+
+	@Test
+	void aSyncThatFailedInItsDeletionStepRestartsOnlyThatStepAndReportsThePassFigures(CapturedOutput output)
+			throws IOException {
+		DemoUsers users = new DemoUsers(1000, 89);
+		assertThat(sync(users, Map.of())).isEqualTo(CommandLine.COMPLETED);
+		this.server.delete(range(10, 15));
+		List<String> gone = validMobiles(users, 10, 15);
+		// the deletion step ends by emptying this table: without it, the step fails
+		this.server.afterServing(747,
+				() -> this.database.jdbc().execute("ALTER TABLE uap_sync_seen RENAME TO uap_sync_seen_away"));
+		assertThat(run(Map.of(), "sync")).isEqualTo(CommandLine.FAILED);
+		assertThat(deletedMobiles()).as("the step's transaction rolled back").isEmpty();
+		this.database.jdbc().execute("ALTER TABLE uap_sync_seen_away RENAME TO uap_sync_seen");
+		int before = output.getOut().length();
+
+		assertThat(run(Map.of(), "restart")).isEqualTo(CommandLine.COMPLETED);
+
+		assertThat(deletedMobiles()).containsExactlyInAnyOrderElementsOf(gone);
+		assertThat(output.getOut().substring(before)).contains("read 995, inserted 0, updated 0")
+			.contains("soft-deleted " + gone.size() + ", restored 0");
+	}
+
+	@Test
+	void whatAFailedDryRunSawIsForgottenOnceALaterSyncCompletes() throws IOException {
+		assertThat(sync(new DemoUsers(1000, 97), Map.of())).isEqualTo(CommandLine.COMPLETED);
+		this.server.failFrom(500);
+		assertThat(run(Map.of("uap.retry.max-attempts", 1), "sync", "--dry-run")).isEqualTo(CommandLine.FAILED);
+		assertThat(seenByDryRuns()).isPositive();
+		this.server.failFrom(Long.MAX_VALUE);
+
+		assertThat(run(Map.of(), "sync")).isEqualTo(CommandLine.COMPLETED);
+
+		assertThat(seenByDryRuns()).isZero();
+	}
+
+	private long seenByDryRuns() {
+		return this.database.jdbc().queryForObject("SELECT COUNT(*) FROM uap_sync_seen", Long.class);
 	}
 
 	@Test

@@ -14,9 +14,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.NavigableMap;
 import java.util.NavigableSet;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -72,7 +73,7 @@ public final class DemoServer implements AutoCloseable {
 
 	private final NavigableSet<Long> deleted = new TreeSet<>();
 
-	private final Map<Long, Runnable> afterServing = new ConcurrentHashMap<>();
+	private final NavigableMap<Long, Runnable> afterServing = new ConcurrentSkipListMap<>();
 
 	private final Random faults = new Random(42);
 
@@ -233,9 +234,9 @@ public final class DemoServer implements AutoCloseable {
 			if (!misbehave(exchange, body)) {
 				send(exchange, 200, body);
 				this.servedOffsets.add(skip);
-				Runnable action = this.afterServing.remove(skip);
-				if (action != null) {
-					action.run();
+				Map.Entry<Long, Runnable> due = this.afterServing.floorEntry(skip);
+				if (due != null && this.afterServing.remove(due.getKey(), due.getValue())) {
+					due.getValue().run();
 				}
 			}
 		}
@@ -367,9 +368,9 @@ public final class DemoServer implements AutoCloseable {
 	}
 
 	/**
-	 * Runs an action once, right after the page at the given offset has been answered, to
-	 * change the users while a sync pages through them.
-	 * @param offset the page's offset
+	 * Runs an action once, right after the first page at or past an offset has been
+	 * answered, to change the users while a sync pages through them.
+	 * @param offset the offset
 	 * @param action what to do
 	 * @return this server
 	 */

@@ -25,15 +25,17 @@ import dev.uapsync.uap.UapUserReader;
  *
  * <ul>
  * <li>Only after a consistent pass: the read ended normally (this step runs only then),
- * the UAP's {@code total} was the same at the first and the last page, and the records
- * received equal it. Otherwise users added or removed during the pass shifted the
- * offsets, a user may have been skipped, and nobody is soft-deleted: the note says why.
+ * the UAP's {@code total} was the same at every page, each page began with the user the
+ * page before ended with ({@link UapUserReader}), and the records received equal the
+ * total. Otherwise users added or removed during the pass shifted the offsets, a user may
+ * have been skipped, and nobody is soft-deleted: the note says why.
  * <li>A brake: when more than {@code uap.delete.max-ratio} of the present users (or more
  * than {@code uap.delete.max-count}) would go, or the UAP reports no users at all, none
  * go; the step ends with exit code {@link #DELETES_HELD} unless the sync was started with
  * {@code --allow-mass-delete}.
  * </ul>
- * The outcome is kept in this step's execution context, where {@code status} reads it.
+ * The outcome is kept in this step's execution context, where {@code status} reads it; so
+ * are the pass's figures when a restart reruns only this step.
  */
 class SoftDeleteTasklet implements Tasklet {
 
@@ -74,14 +76,11 @@ class SoftDeleteTasklet implements Tasklet {
 	public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) {
 		JobExecution job = contribution.getStepExecution().getJobExecution();
 		boolean dryRun = UserWriter.isDryRun(job.getJobParameters());
-		try {
-			decide(contribution.getStepExecution(), job, dryRun);
-		}
-		finally {
-			if (dryRun) {
-				this.softDeletes.forgetDryRun(job.getJobInstanceId());
-			}
-		}
+		decide(contribution.getStepExecution(), job, dryRun);
+		// what dry runs saw, this one's and those of failed ones this pass supersedes;
+		// kept
+		// when deciding failed, for the restart
+		this.softDeletes.forgetDryRuns(job.getJobInstanceId());
 		return RepeatStatus.FINISHED;
 	}
 
@@ -90,6 +89,10 @@ class SoftDeleteTasklet implements Tasklet {
 		StepExecution pass = this.jobRepository.getLastStepExecution(job.getJobInstance(),
 				SyncJobConfiguration.STEP_NAME);
 		ExecutionContext passContext = (pass != null) ? pass.getExecutionContext() : new ExecutionContext();
+		if (pass != null && pass.getJobExecutionId() != job.getId()) {
+			// a restart that reruns only this step: its report shows the pass's figures
+			passContext.entrySet().forEach((entry) -> step.getExecutionContext().put(entry.getKey(), entry.getValue()));
+		}
 		long lastTotal = passContext.getLong(UapUserReader.LAST_TOTAL_KEY, -1L);
 		String inconsistency = inconsistency(passContext);
 		if (inconsistency != null) {
@@ -121,8 +124,17 @@ class SoftDeleteTasklet implements Tasklet {
 		long first = context.getLong(UapUserReader.FIRST_TOTAL_KEY, -1L);
 		long last = context.getLong(UapUserReader.LAST_TOTAL_KEY, -1L);
 		long received = context.getLong(UapUserReader.OFFSET_KEY, 0L);
-		if (first != last || context.getLong(UapUserReader.TOTAL_CHANGED_KEY, 0L) != 0) {
+		if (first != last) {
 			return "the UAP's total changed from " + first + " to " + last + " during the pass";
+		}
+		if (context.getLong(UapUserReader.TOTAL_CHANGED_KEY, 0L) != 0) {
+			return "the UAP's total was " + first + " at the first and the last page but differed in between";
+		}
+		long shiftedAt = context.getLong(UapUserReader.SHIFTED_AT_KEY, -1L);
+		if (shiftedAt >= 0) {
+			return "the page at offset " + (shiftedAt - 1) + " did not begin with the user the page before ended "
+					+ "with, so users were added or removed before it while the pass paged (the total stayed " + last
+					+ ")";
 		}
 		if (received != last) {
 			return "the pass received " + received + " records, but the UAP's total is " + last;

@@ -45,7 +45,9 @@ public record SyncReport(long executionId, BatchStatus status, long read, long i
 	 * @return its report
 	 */
 	public static SyncReport of(JobExecution execution) {
+		// a restart that reran only the deletion step keeps the pass's figures there
 		ExecutionContext context = lastStep(execution, SyncJobConfiguration.STEP_NAME)
+			.or(() -> lastStep(execution, SyncJobConfiguration.DELETE_STEP_NAME))
 			.map(StepExecution::getExecutionContext)
 			.orElseGet(ExecutionContext::new);
 		ExecutionContext deletion = lastStep(execution, SyncJobConfiguration.DELETE_STEP_NAME)

@@ -57,11 +57,13 @@ public class SoftDeletes {
 	}
 
 	/**
-	 * Forgets what a dry run saw.
-	 * @param instance the dry run's job instance
+	 * Forgets what dry runs saw, up to a pass that ends: its own list, and those of
+	 * failed dry runs before it, which a later completed pass makes impossible to
+	 * restart.
+	 * @param instance the job instance of the pass
 	 */
-	public void forgetDryRun(long instance) {
-		this.jdbc.update("DELETE FROM uap_sync_seen WHERE job_instance_id = :instance",
+	public void forgetDryRuns(long instance) {
+		this.jdbc.update("DELETE FROM uap_sync_seen WHERE job_instance_id <= :instance",
 				new MapSqlParameterSource("instance", instance));
 	}
 

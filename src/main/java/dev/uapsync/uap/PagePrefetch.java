@@ -22,6 +22,11 @@ import org.jspecify.annotations.Nullable;
  * from the right offset. A failed page fails when its turn comes, not before.
  *
  * <p>
+ * Pages after the first are asked for one user early, at {@code offset - 1}, so that each
+ * begins with the last user of the page before ({@link UapUserReader} checks it): a page
+ * of {@code n} users moves the next one {@code n - 1} further on.
+ *
+ * <p>
  * Not thread safe: the reader's thread calls it; the requests run on its own threads.
  */
 final class PagePrefetch implements AutoCloseable {
@@ -56,21 +61,23 @@ final class PagePrefetch implements AutoCloseable {
 	}
 
 	/**
-	 * Returns the page at an offset.
+	 * Returns the page for an offset: asked for at {@code offset - 1} when the offset is
+	 * past 0, so that it begins with the user before.
 	 * @param offset the offset the reader has reached
 	 * @param total the UAP's last known {@code total}, or -1; no page is fetched ahead
 	 * past it
 	 * @return the page
 	 */
 	UapPage fetch(long offset, long total) {
+		long skip = Math.max(0, offset - 1);
 		if (this.executor == null) {
-			return this.pages.fetch(offset, this.pageSize);
+			return this.pages.fetch(skip, this.pageSize);
 		}
 		Pending head = this.inFlight.peekFirst();
-		if (head == null || head.offset() != offset) {
+		if (head == null || head.skip() != skip) {
 			cancelAll();
 		}
-		fill(offset, total);
+		fill(skip, total);
 		UapPage page = get(this.inFlight.removeFirst().page());
 		int received = page.users().size();
 		if (received == this.pageSize) {
@@ -80,18 +87,19 @@ final class PagePrefetch implements AutoCloseable {
 		else if (received > 0 && received < this.stride) {
 			// the UAP clamps limit (or this was the last page): the guesses in flight are
 			// off
-			this.stride = received;
+			this.stride = Math.max(received, 2);
 			cancelAll();
 		}
 		return page;
 	}
 
-	private void fill(long offset, long total) {
-		long next = this.inFlight.isEmpty() ? offset : this.inFlight.peekLast().offset() + this.stride;
-		while (this.inFlight.size() < this.concurrency && (this.inFlight.isEmpty() || total < 0 || next < total)) {
+	private void fill(long skip, long total) {
+		long next = this.inFlight.isEmpty() ? skip : this.inFlight.peekLast().skip() + this.stride - 1;
+		// a page at total - 1 or later would bring no user not seen before
+		while (this.inFlight.size() < this.concurrency && (this.inFlight.isEmpty() || total < 0 || next + 1 < total)) {
 			long at = next;
 			this.inFlight.addLast(new Pending(at, this.executor.submit(() -> this.pages.fetch(at, this.pageSize))));
-			next += this.stride;
+			next += this.stride - 1;
 		}
 	}
 
@@ -134,7 +142,7 @@ final class PagePrefetch implements AutoCloseable {
 		}
 	}
 
-	private record Pending(long offset, Future<UapPage> page) {
+	private record Pending(long skip, Future<UapPage> page) {
 
 	}
 

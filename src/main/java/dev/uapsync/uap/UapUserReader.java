@@ -1,7 +1,13 @@
 package dev.uapsync.uap;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 import org.apache.commons.logging.Log;
@@ -23,9 +29,21 @@ import dev.uapsync.CommittedContext;
  * reaches the {@code total} the UAP last reported.
  *
  * <p>
- * Restart: {@link #update(ExecutionContext)} saves the offset and the first and last
- * {@code total} seen. The step calls it inside each chunk's transaction, after the
- * chunk's users are written, and the values stand only if that transaction commits
+ * Pages overlap by one user: after the first, each page is asked for one user early, at
+ * {@code offset - 1}, and must begin with the user the reader handed out last. When it
+ * does not, users were added or removed before that offset while the sync paged, so later
+ * offsets shifted and a user may have slipped past unseen: the reader notes the offset
+ * ({@link #SHIFTED_AT_KEY}), which makes the pass inconsistent, and hands out the page
+ * whole, its first user included, since that user may be one not yet seen. As long as the
+ * UAP keeps its users in one order, a user can only slip past a page boundary where the
+ * overlap differs, so a pass without a noted shift (and with the same {@code total} from
+ * start to end) has seen every user that was listed all along.
+ *
+ * <p>
+ * Restart: {@link #update(ExecutionContext)} saves the offset, the first and last
+ * {@code total} seen, and a fingerprint of the last user handed out (a hash, not the
+ * mobile). The step calls it inside each chunk's transaction, after the chunk's users are
+ * written, and the values stand only if that transaction commits
  * ({@link CommittedContext}): the saved offset is always that of the first uncommitted
  * user. On {@link #open(ExecutionContext)} the reader fetches its first page from there,
  * even in the middle of a page.
@@ -56,6 +74,17 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 	 */
 	public static final String TOTAL_CHANGED_KEY = "uapUserReader.total.changed";
 
+	/**
+	 * Execution context key of the first offset at which a page did not begin with the
+	 * user the page before ended with, or -1.
+	 */
+	public static final String SHIFTED_AT_KEY = "uapUserReader.shiftedAt";
+
+	/**
+	 * Execution context key of the fingerprint of the last user handed out.
+	 */
+	static final String LAST_USER_KEY = "uapUserReader.lastUser";
+
 	private static final long UNKNOWN = -1;
 
 	private static final Log logger = LogFactory.getLog(UapUserReader.class);
@@ -77,6 +106,12 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 	private long lastTotal = UNKNOWN;
 
 	private long totalChanged;
+
+	private long shiftedAt = UNKNOWN;
+
+	private @Nullable UapUser lastUser;
+
+	private @Nullable String restoredLastUser;
 
 	private Iterator<UapUser> page = Collections.emptyIterator();
 
@@ -105,6 +140,10 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 		this.firstTotal = executionContext.getLong(FIRST_TOTAL_KEY, UNKNOWN);
 		this.lastTotal = executionContext.getLong(LAST_TOTAL_KEY, UNKNOWN);
 		this.totalChanged = executionContext.getLong(TOTAL_CHANGED_KEY, 0L);
+		this.shiftedAt = executionContext.getLong(SHIFTED_AT_KEY, UNKNOWN);
+		this.restoredLastUser = executionContext.containsKey(LAST_USER_KEY) ? executionContext.getString(LAST_USER_KEY)
+				: null;
+		this.lastUser = null;
 		this.startOffset = this.offset;
 		this.page = Collections.emptyIterator();
 		this.exhausted = false;
@@ -121,6 +160,7 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 		}
 		UapUser user = this.page.next();
 		this.offset = user.offset() + 1;
+		this.lastUser = user;
 		return user;
 	}
 
@@ -137,7 +177,11 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 			this.totalChanged = 1;
 		}
 		this.lastTotal = next.total();
-		if (next.users().isEmpty()) {
+		List<UapUser> users = next.users();
+		if (this.offset > 0 && !users.isEmpty()) {
+			users = afterOverlap(users);
+		}
+		if (users.isEmpty()) {
 			if (this.offset < next.total()) {
 				logger.warn("The UAP sent an empty page at offset " + this.offset + " although its total is "
 						+ next.total() + ": the read ends here, as an empty page means the end of the list");
@@ -145,14 +189,54 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 			this.exhausted = true;
 			return false;
 		}
-		this.page = next.users().iterator();
+		this.page = users.iterator();
 		return true;
+	}
+
+	/**
+	 * Checks that a page asked for at {@code offset - 1} begins with the last user handed
+	 * out, and returns the users after it; or, when it begins with another user, notes
+	 * the shift and returns the page whole.
+	 */
+	private List<UapUser> afterOverlap(List<UapUser> users) {
+		String expected = (this.lastUser != null) ? fingerprint(this.lastUser) : this.restoredLastUser;
+		if (fingerprint(users.get(0)).equals(expected)) {
+			return users.subList(1, users.size());
+		}
+		if (this.shiftedAt == UNKNOWN) {
+			this.shiftedAt = this.offset;
+			logger.warn("The page at offset " + (this.offset - 1) + " did not begin with the user the page before "
+					+ "ended with: users were added or removed before it while the sync paged, so this pass "
+					+ "cannot tell who is gone and deletes nobody");
+		}
+		return users;
+	}
+
+	/**
+	 * Identifies a user across pages by its raw mobile (by its whole record when it has
+	 * none), hashed so that no mobile is kept in the batch tables.
+	 */
+	static String fingerprint(UapUser user) {
+		String identity = (user.mobile() != null) ? "mobile:" + user.mobile() : "record:" + user.sourceJson();
+		try {
+			byte[] digest = MessageDigest.getInstance("SHA-256").digest(identity.getBytes(StandardCharsets.UTF_8));
+			return HexFormat.of().formatHex(digest, 0, 12);
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException("Every Java runtime has SHA-256", ex);
+		}
 	}
 
 	@Override
 	public void update(ExecutionContext executionContext) {
-		CommittedContext.put(executionContext, Map.of(OFFSET_KEY, this.offset, FIRST_TOTAL_KEY, this.firstTotal,
-				LAST_TOTAL_KEY, this.lastTotal, TOTAL_CHANGED_KEY, this.totalChanged));
+		Map<String, Object> state = new HashMap<>(
+				Map.<String, Object>of(OFFSET_KEY, this.offset, FIRST_TOTAL_KEY, this.firstTotal, LAST_TOTAL_KEY,
+						this.lastTotal, TOTAL_CHANGED_KEY, this.totalChanged, SHIFTED_AT_KEY, this.shiftedAt));
+		String last = (this.lastUser != null) ? fingerprint(this.lastUser) : this.restoredLastUser;
+		if (last != null) {
+			state.put(LAST_USER_KEY, last);
+		}
+		CommittedContext.put(executionContext, state);
 	}
 
 	@Override

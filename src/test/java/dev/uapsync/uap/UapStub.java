@@ -2,6 +2,10 @@ package dev.uapsync.uap;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongUnaryOperator;
 
@@ -11,8 +15,9 @@ import mockwebserver3.RecordedRequest;
 
 /**
  * A scripted UAP for {@link mockwebserver3.MockWebServer}: serves users
- * {@code 13800000000 + i} from a list whose size may change between requests, clamps
- * {@code limit}, and records every {@code skip} asked for.
+ * {@code 13800000000 + i} from a list whose size may change between requests and from
+ * which users may be removed, clamps {@code limit}, and records every {@code skip} asked
+ * for.
  */
 class UapStub extends Dispatcher {
 
@@ -22,7 +27,14 @@ class UapStub extends Dispatcher {
 
 	private volatile LongUnaryOperator reportedTotal = (total) -> total;
 
+	private final Set<Long> removed = new ConcurrentSkipListSet<>();
+
 	final List<Long> skips = new CopyOnWriteArrayList<>();
+
+	/**
+	 * The {@code total} reported by the page at a skip, instead of the real one.
+	 */
+	final Map<Long, Long> totalAt = new ConcurrentHashMap<>();
 
 	UapStub(int users, int maxLimit) {
 		this.users = users;
@@ -31,6 +43,17 @@ class UapStub extends Dispatcher {
 
 	void users(int users) {
 		this.users = users;
+	}
+
+	/**
+	 * Removes a user from the list: the users after it move up one place.
+	 */
+	void remove(long index) {
+		this.removed.add(index);
+	}
+
+	void restore(long index) {
+		this.removed.remove(index);
 	}
 
 	void reportTotal(LongUnaryOperator reportedTotal) {
@@ -47,11 +70,15 @@ class UapStub extends Dispatcher {
 		int limit = Math.min(Integer.parseInt(request.getUrl().queryParameter("limit")), this.maxLimit);
 		this.skips.add(skip);
 		List<String> items = new ArrayList<>();
-		for (long i = skip; i < Math.min(this.users, skip + limit); i++) {
-			items.add("{\"mobile\":\"" + mobile(i) + "\",\"name\":\"user " + i + "\",\"english_name\":null}");
+		long position = 0;
+		for (long i = 0; i < this.users && items.size() < limit; i++) {
+			if (!this.removed.contains(i) && position++ >= skip) {
+				items.add("{\"mobile\":\"" + mobile(i) + "\",\"name\":\"user " + i + "\",\"english_name\":null}");
+			}
 		}
-		String body = "{\"total\":" + this.reportedTotal.applyAsLong(this.users) + ",\"items\":["
-				+ String.join(",", items) + "]}";
+		long total = this.users - this.removed.size();
+		long reported = this.totalAt.getOrDefault(skip, this.reportedTotal.applyAsLong(total));
+		String body = "{\"total\":" + reported + ",\"items\":[" + String.join(",", items) + "]}";
 		return new MockResponse.Builder().code(200).addHeader("Content-Type", "application/json").body(body).build();
 	}
 

@@ -48,7 +48,8 @@ class UapUserReaderTests {
 
 		assertThat(users).extracting(UapUser::mobile).containsExactlyElementsOf(mobiles(0, 10));
 		assertThat(users).extracting(UapUser::offset).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
-		assertThat(uap.skips).containsExactly(0L, 4L, 8L);
+		assertThat(uap.skips).as("each page after the first begins with the last user of the one before")
+			.containsExactly(0L, 3L, 6L);
 	}
 
 	@Test
@@ -58,18 +59,18 @@ class UapUserReaderTests {
 		List<UapUser> users = readAll(reader(5), new ExecutionContext());
 
 		assertThat(users).extracting(UapUser::mobile).containsExactlyElementsOf(mobiles(0, 10));
-		assertThat(uap.skips).containsExactly(0L, 3L, 6L, 9L);
+		assertThat(uap.skips).containsExactly(0L, 2L, 4L, 6L, 8L);
 	}
 
 	@Test
-	void emptyPageEndsTheReadEvenWhenTotalSaysMore() {
+	void aPageWithNoUserAfterTheOverlapEndsTheReadEvenWhenTotalSaysMore() {
 		UapStub uap = serve(new UapStub(5, 100));
 		uap.reportTotal((total) -> total + 3);
 
 		List<UapUser> users = readAll(reader(2), new ExecutionContext());
 
-		assertThat(users).hasSize(5);
-		assertThat(uap.skips).containsExactly(0L, 2L, 4L, 5L);
+		assertThat(users).extracting(UapUser::mobile).containsExactlyElementsOf(mobiles(0, 5));
+		assertThat(uap.skips).containsExactly(0L, 1L, 2L, 3L, 4L);
 	}
 
 	@Test
@@ -78,7 +79,7 @@ class UapUserReaderTests {
 
 		readAll(reader(3), new ExecutionContext());
 
-		assertThat(uap.skips).containsExactly(0L, 3L);
+		assertThat(uap.skips).containsExactly(0L, 2L, 4L);
 	}
 
 	@Test
@@ -146,9 +147,10 @@ class UapUserReaderTests {
 		List<UapUser> users = readAll(restarted, saved);
 
 		assertThat(users).extracting(UapUser::mobile).containsExactlyElementsOf(mobiles(5, 10));
-		assertThat(uap.skips).containsExactly(5L, 9L);
+		assertThat(uap.skips).containsExactly(4L, 7L);
 		assertThat(restarted.startOffset()).isEqualTo(5);
 		assertThat(restarted.firstTotal()).isEqualTo(10);
+		assertThat(saved.getLong(UapUserReader.SHIFTED_AT_KEY)).as("the saved last user matched").isEqualTo(-1);
 	}
 
 	@Test
@@ -159,7 +161,7 @@ class UapUserReaderTests {
 
 		assertThat(users).extracting(UapUser::mobile).containsExactlyElementsOf(mobiles(0, 50));
 		assertThat(users).extracting(UapUser::offset).isSorted().doesNotHaveDuplicates();
-		assertThat(uap.skips).contains(0L, 3L, 48L);
+		assertThat(uap.skips).contains(0L, 2L, 48L);
 	}
 
 	@Test
@@ -178,8 +180,11 @@ class UapUserReaderTests {
 		List<UapUser> users = readAll(reader(4, 4), saved);
 
 		assertThat(users).extracting(UapUser::mobile).containsExactlyElementsOf(mobiles(13, 40));
-		// a guess of the first reader may still reach the server late, but never below 13
-		assertThat(Collections.min(uap.skips)).isEqualTo(13L);
+		// a guess of the first reader may still reach the server late, but never below
+		// 12,
+		// where the page overlapping user 12 begins
+		assertThat(Collections.min(uap.skips)).isEqualTo(12L);
+		assertThat(saved.getLong(UapUserReader.SHIFTED_AT_KEY)).isEqualTo(-1);
 	}
 
 	@Test
@@ -202,7 +207,93 @@ class UapUserReaderTests {
 			}
 		}).withMessageContaining("offset 20");
 		reader.close();
-		assertThat(before).extracting(UapUser::mobile).containsExactlyElementsOf(mobiles(0, 20));
+		assertThat(before).extracting(UapUser::mobile).containsExactlyElementsOf(mobiles(0, 21));
+	}
+
+	@Test
+	void aUserRemovedBeforeAPageBoundaryIsNotedAsAShiftAndNobodySlipsPast() {
+		UapStub uap = serve(new UapStub(10, 100));
+		UapUserReader reader = reader(4);
+		reader.open(new ExecutionContext());
+		List<UapUser> users = new ArrayList<>();
+		for (int i = 0; i < 4; i++) {
+			users.add(reader.read());
+		}
+		// one user removed at the front and one added at the end: the total stays 10
+		uap.remove(0);
+		uap.users(11);
+
+		for (UapUser user = reader.read(); user != null; user = reader.read()) {
+			users.add(user);
+		}
+		ExecutionContext saved = new ExecutionContext();
+		reader.update(saved);
+
+		assertThat(users).extracting(UapUser::mobile).containsExactlyElementsOf(mobiles(0, 11));
+		assertThat(reader.firstTotal()).isEqualTo(10);
+		assertThat(reader.lastTotal()).isEqualTo(10);
+		assertThat(saved.getLong(UapUserReader.SHIFTED_AT_KEY)).isEqualTo(4);
+		assertThat(saved.getLong(UapUserReader.OFFSET_KEY)).isEqualTo(10);
+	}
+
+	@Test
+	void aUserAddedBeforeAPageBoundaryIsNotedAsAShiftAndItsNeighbourHandedOutAgain() {
+		UapStub uap = serve(new UapStub(10, 100));
+		uap.remove(1);
+		UapUserReader reader = reader(4);
+		reader.open(new ExecutionContext());
+		List<UapUser> users = new ArrayList<>();
+		for (int i = 0; i < 4; i++) {
+			users.add(reader.read());
+		}
+		uap.restore(1);
+
+		for (UapUser user = reader.read(); user != null; user = reader.read()) {
+			users.add(user);
+		}
+		ExecutionContext saved = new ExecutionContext();
+		reader.update(saved);
+
+		// user 1 came back behind the reader: the next pass sees it
+		List<String> listedThroughout = mobiles(0, 10);
+		listedThroughout.remove(UapStub.mobile(1));
+		assertThat(users).extracting(UapUser::mobile).containsAll(listedThroughout);
+		assertThat(users).extracting(UapUser::mobile).filteredOn(UapStub.mobile(4)::equals).hasSize(2);
+		assertThat(saved.getLong(UapUserReader.SHIFTED_AT_KEY)).isEqualTo(4);
+	}
+
+	@Test
+	void aPageFetchedAheadThatReportsAnotherTotalIsNotedThoughTheFirstAndLastAgree() {
+		UapStub uap = serve(new UapStub(20, 100));
+		// pages of 4 are asked for at 0, 3, 6, 9, 12, 15 and 18
+		uap.totalAt.put(6L, 21L);
+		ExecutionContext context = new ExecutionContext();
+
+		List<UapUser> users = readAll(reader(4, 4), context);
+
+		assertThat(users).extracting(UapUser::mobile).containsExactlyElementsOf(mobiles(0, 20));
+		assertThat(context.getLong(UapUserReader.FIRST_TOTAL_KEY)).isEqualTo(20);
+		assertThat(context.getLong(UapUserReader.LAST_TOTAL_KEY)).isEqualTo(20);
+		assertThat(context.getLong(UapUserReader.TOTAL_CHANGED_KEY)).isEqualTo(1);
+	}
+
+	@Test
+	void pagesThatMeetAsExpectedNoteNoShift() {
+		serve(new UapStub(25, 100));
+		ExecutionContext context = new ExecutionContext();
+
+		readAll(reader(4), context);
+
+		assertThat(context.getLong(UapUserReader.SHIFTED_AT_KEY)).isEqualTo(-1);
+		assertThat(context.getString(UapUserReader.LAST_USER_KEY)).isEqualTo(UapUserReader.fingerprint(lastUserOf(25)))
+			.doesNotContain(UapStub.mobile(24));
+	}
+
+	private UapUser lastUserOf(int users) {
+		UapStub uap = serve(new UapStub(users, 100));
+		List<UapUser> all = readAll(reader(100), new ExecutionContext());
+		uap.skips.clear();
+		return all.get(all.size() - 1);
 	}
 
 	private UapStub serve(UapStub uap) {
