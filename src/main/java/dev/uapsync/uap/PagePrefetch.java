@@ -10,16 +10,19 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.jspecify.annotations.Nullable;
-
 /**
  * Fetches the pages ahead of the reader with up to {@code concurrency} requests in
  * flight, and hands them out strictly in order, so the reader, its offset and its restart
- * state stay exactly as with one request at a time. Prefetching is a guess: the next page
- * is expected one stride (users per page) further on. The stride starts at the page size
- * and drops to what the UAP really sends when it clamps {@code limit}; a page that lands
- * elsewhere than guessed discards the guesses in flight, which are then fetched again
- * from the right offset. A failed page fails when its turn comes, not before.
+ * state stay exactly as with one request at a time. Each page handed out is followed at
+ * once by the request for the next, which then runs while the reader's chunk is processed
+ * and written: with a concurrency of 1 the UAP still gets one request at a time, each
+ * sent after the answer before, but the sync no longer waits for the UAP and the database
+ * in turn. The next page's offset is known exactly from the page just received; the pages
+ * beyond it (with a concurrency above 1) are a guess, one stride (users per page) further
+ * on each. The stride starts at the page size and drops to what the UAP really sends when
+ * it clamps {@code limit}; a page that lands elsewhere than guessed discards the guesses
+ * in flight, which are then fetched again from the right offset. A failed page fails when
+ * its turn comes, not before.
  *
  * <p>
  * Pages after the first are asked for one user early, at {@code offset - 1}, so that each
@@ -37,7 +40,7 @@ final class PagePrefetch implements AutoCloseable {
 
 	private final int concurrency;
 
-	private final @Nullable ExecutorService executor;
+	private final ExecutorService executor;
 
 	private final Deque<Pending> inFlight = new ArrayDeque<>();
 
@@ -48,7 +51,7 @@ final class PagePrefetch implements AutoCloseable {
 		this.pageSize = pageSize;
 		this.concurrency = concurrency;
 		this.stride = pageSize;
-		this.executor = (concurrency > 1) ? Executors.newFixedThreadPool(concurrency, daemonThreads()) : null;
+		this.executor = Executors.newFixedThreadPool(concurrency, daemonThreads());
 	}
 
 	private static ThreadFactory daemonThreads() {
@@ -70,9 +73,6 @@ final class PagePrefetch implements AutoCloseable {
 	 */
 	UapPage fetch(long offset, long total) {
 		long skip = Math.max(0, offset - 1);
-		if (this.executor == null) {
-			return this.pages.fetch(skip, this.pageSize);
-		}
 		Pending head = this.inFlight.peekFirst();
 		if (head == null || head.skip() != skip) {
 			cancelAll();
@@ -90,9 +90,17 @@ final class PagePrefetch implements AutoCloseable {
 			this.stride = Math.max(received, 2);
 			cancelAll();
 		}
+		if (received >= 2 && skip + received < page.total()) {
+			// the reader goes on at skip + received, asking one user early
+			fill(skip + received - 1, page.total());
+		}
 		return page;
 	}
 
+	/**
+	 * Sends requests until {@code concurrency} are in flight: the first at {@code skip}
+	 * when none is, each further one a stride past the last.
+	 */
 	private void fill(long skip, long total) {
 		long next = this.inFlight.isEmpty() ? skip : this.inFlight.peekLast().skip() + this.stride - 1;
 		// a page at total - 1 or later would bring no user not seen before
@@ -125,20 +133,24 @@ final class PagePrefetch implements AutoCloseable {
 	}
 
 	/**
-	 * Cancels the pages in flight and waits (a few seconds at most) until no request of
-	 * this prefetch is left running.
+	 * Drops the pages fetched ahead: the requests not yet sent are cancelled, and those
+	 * under way are left to end (5 seconds at the most, then interrupted), so that no
+	 * request of this prefetch reaches the UAP after it is closed.
 	 */
 	@Override
 	public void close() {
-		cancelAll();
-		if (this.executor != null) {
+		this.inFlight.forEach((pending) -> pending.page().cancel(false));
+		this.inFlight.clear();
+		this.executor.shutdown();
+		try {
+			if (!this.executor.awaitTermination(5, TimeUnit.SECONDS)) {
+				this.executor.shutdownNow();
+				this.executor.awaitTermination(5, TimeUnit.SECONDS);
+			}
+		}
+		catch (InterruptedException ex) {
 			this.executor.shutdownNow();
-			try {
-				this.executor.awaitTermination(10, TimeUnit.SECONDS);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
+			Thread.currentThread().interrupt();
 		}
 	}
 

@@ -126,7 +126,8 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 	 * @param pages fetches the pages
 	 * @param pageSize the {@code limit} asked for
 	 * @param concurrency how many pages may be requested at once, ahead of the one read
-	 * ({@link PagePrefetch}); 1 asks for each page when it is needed
+	 * ({@link PagePrefetch}); with 1, the next page is requested while the users of the
+	 * one before are processed and written
 	 */
 	public UapUserReader(PageFetcher pages, int pageSize, int concurrency) {
 		this.pages = pages;

@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongUnaryOperator;
 
 import mockwebserver3.Dispatcher;
@@ -36,6 +37,21 @@ class UapStub extends Dispatcher {
 	 */
 	final Map<Long, Long> totalAt = new ConcurrentHashMap<>();
 
+	/**
+	 * What to change once the page at a skip has been made, before it is answered and so
+	 * before any later request, however early the reader asks for the next page.
+	 */
+	final Map<Long, Runnable> afterServing = new ConcurrentHashMap<>();
+
+	private final AtomicInteger inFlight = new AtomicInteger();
+
+	/**
+	 * The most requests this stub was answering at once.
+	 */
+	final AtomicInteger mostInFlight = new AtomicInteger();
+
+	private volatile long answerMs;
+
 	UapStub(int users, int maxLimit) {
 		this.users = users;
 		this.maxLimit = maxLimit;
@@ -56,6 +72,14 @@ class UapStub extends Dispatcher {
 		this.removed.remove(index);
 	}
 
+	/**
+	 * Makes every answer take a while, so that requests sent before the last was answered
+	 * show in {@link #mostInFlight}.
+	 */
+	void answerMs(long answerMs) {
+		this.answerMs = answerMs;
+	}
+
 	void reportTotal(LongUnaryOperator reportedTotal) {
 		this.reportedTotal = reportedTotal;
 	}
@@ -65,7 +89,18 @@ class UapStub extends Dispatcher {
 	}
 
 	@Override
-	public MockResponse dispatch(RecordedRequest request) {
+	public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+		this.mostInFlight.accumulateAndGet(this.inFlight.incrementAndGet(), Math::max);
+		try {
+			Thread.sleep(this.answerMs);
+			return answer(request);
+		}
+		finally {
+			this.inFlight.decrementAndGet();
+		}
+	}
+
+	private MockResponse answer(RecordedRequest request) {
 		long skip = Long.parseLong(request.getUrl().queryParameter("skip"));
 		int limit = Math.min(Integer.parseInt(request.getUrl().queryParameter("limit")), this.maxLimit);
 		this.skips.add(skip);
@@ -79,6 +114,10 @@ class UapStub extends Dispatcher {
 		long total = this.users - this.removed.size();
 		long reported = this.totalAt.getOrDefault(skip, this.reportedTotal.applyAsLong(total));
 		String body = "{\"total\":" + reported + ",\"items\":[" + String.join(",", items) + "]}";
+		Runnable change = this.afterServing.remove(skip);
+		if (change != null) {
+			change.run();
+		}
 		return new MockResponse.Builder().code(200).addHeader("Content-Type", "application/json").body(body).build();
 	}
 

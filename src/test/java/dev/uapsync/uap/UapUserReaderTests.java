@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -154,6 +155,44 @@ class UapUserReaderTests {
 	}
 
 	@Test
+	void theNextPageIsRequestedWhileThePageBeforeIsStillBeingRead() throws InterruptedException {
+		serve(new UapStub(10, 100));
+		UapUserReader reader = reader(4);
+		reader.open(new ExecutionContext());
+
+		UapUser first = reader.read();
+
+		assertThat(first.offset()).isZero();
+		assertThat(this.server.takeRequest(5, TimeUnit.SECONDS).getUrl().queryParameter("skip")).isEqualTo("0");
+		RecordedRequest ahead = this.server.takeRequest(5, TimeUnit.SECONDS);
+		assertThat(ahead).as("the request for the next page, sent before the reader needs it").isNotNull();
+		assertThat(ahead.getUrl().queryParameter("skip")).isEqualTo("3");
+		reader.close();
+	}
+
+	@Test
+	void withAConcurrencyOfOneTheUapGetsOneRequestAtATime() {
+		UapStub uap = serve(new UapStub(30, 100));
+		uap.answerMs(20);
+
+		List<UapUser> users = readAll(reader(4), new ExecutionContext());
+
+		assertThat(users).extracting(UapUser::mobile).containsExactlyElementsOf(mobiles(0, 30));
+		assertThat(uap.mostInFlight).hasValue(1);
+	}
+
+	@Test
+	void withAConcurrencyOfFourTheUapGetsSeveralRequestsAtOnce() {
+		UapStub uap = serve(new UapStub(30, 100));
+		uap.answerMs(20);
+
+		List<UapUser> users = readAll(reader(4, 4), new ExecutionContext());
+
+		assertThat(users).extracting(UapUser::mobile).containsExactlyElementsOf(mobiles(0, 30));
+		assertThat(uap.mostInFlight.get()).isBetween(2, 4);
+	}
+
+	@Test
 	void concurrentReadsHandOutEveryUserInOrderFromAClampingServer() {
 		UapStub uap = serve(new UapStub(50, 3));
 
@@ -191,7 +230,7 @@ class UapUserReaderTests {
 	void aPageThatFailsFailsWhenItsTurnComesAfterTheUsersBeforeIt() {
 		serve(new UapStub(30, 100) {
 			@Override
-			public MockResponse dispatch(RecordedRequest request) {
+			public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
 				return "20".equals(request.getUrl().queryParameter("skip"))
 						? new MockResponse.Builder().code(401).body("{\"detail\":\"no\"}").build()
 						: super.dispatch(request);
@@ -213,25 +252,19 @@ class UapUserReaderTests {
 	@Test
 	void aUserRemovedBeforeAPageBoundaryIsNotedAsAShiftAndNobodySlipsPast() {
 		UapStub uap = serve(new UapStub(10, 100));
-		UapUserReader reader = reader(4);
-		reader.open(new ExecutionContext());
-		List<UapUser> users = new ArrayList<>();
-		for (int i = 0; i < 4; i++) {
-			users.add(reader.read());
-		}
-		// one user removed at the front and one added at the end: the total stays 10
-		uap.remove(0);
-		uap.users(11);
-
-		for (UapUser user = reader.read(); user != null; user = reader.read()) {
-			users.add(user);
-		}
+		// once the first page is served, one user is removed at the front and one added
+		// at the end: the total stays 10
+		uap.afterServing.put(0L, () -> {
+			uap.remove(0);
+			uap.users(11);
+		});
 		ExecutionContext saved = new ExecutionContext();
-		reader.update(saved);
+
+		List<UapUser> users = readAll(reader(4), saved);
 
 		assertThat(users).extracting(UapUser::mobile).containsExactlyElementsOf(mobiles(0, 11));
-		assertThat(reader.firstTotal()).isEqualTo(10);
-		assertThat(reader.lastTotal()).isEqualTo(10);
+		assertThat(saved.getLong(UapUserReader.FIRST_TOTAL_KEY)).isEqualTo(10);
+		assertThat(saved.getLong(UapUserReader.LAST_TOTAL_KEY)).isEqualTo(10);
 		assertThat(saved.getLong(UapUserReader.SHIFTED_AT_KEY)).isEqualTo(4);
 		assertThat(saved.getLong(UapUserReader.OFFSET_KEY)).isEqualTo(10);
 	}
@@ -240,19 +273,10 @@ class UapUserReaderTests {
 	void aUserAddedBeforeAPageBoundaryIsNotedAsAShiftAndItsNeighbourHandedOutAgain() {
 		UapStub uap = serve(new UapStub(10, 100));
 		uap.remove(1);
-		UapUserReader reader = reader(4);
-		reader.open(new ExecutionContext());
-		List<UapUser> users = new ArrayList<>();
-		for (int i = 0; i < 4; i++) {
-			users.add(reader.read());
-		}
-		uap.restore(1);
-
-		for (UapUser user = reader.read(); user != null; user = reader.read()) {
-			users.add(user);
-		}
+		uap.afterServing.put(0L, () -> uap.restore(1));
 		ExecutionContext saved = new ExecutionContext();
-		reader.update(saved);
+
+		List<UapUser> users = readAll(reader(4), saved);
 
 		// user 1 came back behind the reader: the next pass sees it
 		List<String> listedThroughout = mobiles(0, 10);
