@@ -26,7 +26,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 import dev.uapsync.demo.DemoUsers.DemoUser;
@@ -69,6 +68,13 @@ public final class DemoServer implements AutoCloseable {
 
 	private final JsonMapper jsonMapper = JsonMapper.builder().build();
 
+	/**
+	 * The most users whose JSON is kept once made (about 150 MB of heap at the most).
+	 */
+	private static final long ITEM_CACHE_LIMIT = 1_500_000;
+
+	private final @Nullable String @Nullable [] items;
+
 	private final List<Long> servedOffsets = new CopyOnWriteArrayList<>();
 
 	private final NavigableSet<Long> deleted = new TreeSet<>();
@@ -94,6 +100,7 @@ public final class DemoServer implements AutoCloseable {
 		this.users = users;
 		this.token = token;
 		this.maxLimit = maxLimit;
+		this.items = (users.count() <= ITEM_CACHE_LIMIT) ? new String[(int) users.count()] : null;
 		this.executor = Executors.newFixedThreadPool(4);
 		server.setExecutor(this.executor);
 		server.createContext(BASE_PATH + "/apps/mapping/users", this::handle);
@@ -232,12 +239,15 @@ public final class DemoServer implements AutoCloseable {
 			}
 			String body = page(skip, Math.min(limit, this.maxLimit));
 			if (!misbehave(exchange, body)) {
-				send(exchange, 200, body);
 				this.servedOffsets.add(skip);
+				// changed before the answer leaves, so that no later request, however
+				// soon
+				// after it, finds the users unchanged
 				Map.Entry<Long, Runnable> due = this.afterServing.floorEntry(skip);
 				if (due != null && this.afterServing.remove(due.getKey(), due.getValue())) {
 					due.getValue().run();
 				}
+				send(exchange, 200, body);
 			}
 		}
 	}
@@ -295,16 +305,32 @@ public final class DemoServer implements AutoCloseable {
 	}
 
 	private String page(long skip, long limit) {
-		ObjectNode root = this.jsonMapper.createObjectNode();
+		long total;
 		long[] indexes;
 		synchronized (this.deleted) {
-			root.put("total", this.users.count() - this.deleted.size());
+			total = this.users.count() - this.deleted.size();
 			indexes = liveIndexes(skip, limit);
 		}
-		ArrayNode items = root.putArray("items");
-		for (long i : indexes) {
-			DemoUser user = this.users.user(i);
-			ObjectNode item = items.addObject();
+		StringBuilder page = new StringBuilder(indexes.length * 100 + 40).append("{\"total\":")
+			.append(total)
+			.append(",\"items\":[");
+		for (int i = 0; i < indexes.length; i++) {
+			page.append((i > 0) ? "," : "").append(item(indexes[i]));
+		}
+		return page.append("]}").toString();
+	}
+
+	/**
+	 * Returns the JSON of one user, made once and then kept when the users are few
+	 * enough: so that the demo, which shares the machine with the sync it serves, costs
+	 * that sync little time after the first pass.
+	 */
+	private String item(long index) {
+		String[] cache = this.items;
+		String json = (cache != null) ? cache[(int) index] : null;
+		if (json == null) {
+			DemoUser user = this.users.user(index);
+			ObjectNode item = this.jsonMapper.createObjectNode();
 			if (user.mobileAsNumber()) {
 				item.put("mobile", Long.parseLong(user.rawMobile()));
 			}
@@ -313,8 +339,13 @@ public final class DemoServer implements AutoCloseable {
 			}
 			item.put("name", user.rawName());
 			item.put("english_name", user.rawEnglishName());
+			json = this.jsonMapper.writeValueAsString(item);
+			if (cache != null) {
+				// a race makes the same string twice, no harm
+				cache[(int) index] = json;
+			}
 		}
-		return this.jsonMapper.writeValueAsString(root);
+		return json;
 	}
 
 	/**
@@ -368,8 +399,9 @@ public final class DemoServer implements AutoCloseable {
 	}
 
 	/**
-	 * Runs an action once, right after the first page at or past an offset has been
-	 * answered, to change the users while a sync pages through them.
+	 * Runs an action once, when the first page at or past an offset has been made from
+	 * the users as they were and before it is sent, to change the users while a sync
+	 * pages through them.
 	 * @param offset the offset
 	 * @param action what to do
 	 * @return this server
