@@ -3,16 +3,43 @@
 # env file (KEY=value lines: UAP_BASE_URL, UAP_ACCESS_TOKEN_FILE, SPRING_DATASOURCE_URL...).
 #
 #   jobs/uap-user-sync.sh sync
+#   jobs/uap-user-sync.sh prepare      (once after each build: a faster start, see below)
 #
 # UAP_SYNC_ENV names the env file (default /etc/uap-user-sync/env), UAP_SYNC_JAR the jar
 # (default: target/uap-user-sync.jar beside this script), JAVA_OPTS the JVM options.
 # The exit code is the jar's: 0 completed, 1 failed or stopped, 2 could not start,
 # 3 another sync is running on the same database.
+#
+# 'prepare' unpacks the jar into UAP_SYNC_APP (default: target/app beside the jar) and
+# records there a class data sharing archive of the classes a sync loads, from a demo sync
+# into a scratch H2 database (Spring Boot's "efficient deployments"). Later commands then
+# start from it, about 1.5 s sooner on two cores. An archive older than the jar is not
+# used: the jar then runs as it is, and a line on standard error says to prepare again.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 env_file="${UAP_SYNC_ENV:-/etc/uap-user-sync/env}"
 jar="${UAP_SYNC_JAR:-$here/../target/uap-user-sync.jar}"
+app="${UAP_SYNC_APP:-$(cd "$(dirname "$jar")" && pwd)/app}"
+archive="$app/uap-user-sync.jsa"
+
+if [ ! -f "$jar" ]; then
+	echo "No jar at $jar: build it with 'mvn -q -DskipTests package' or set UAP_SYNC_JAR" >&2
+	exit 2
+fi
+
+if [ "${1:-}" = prepare ]; then
+	scratch="$(mktemp -d)"
+	trap 'rm -rf "$scratch"' EXIT
+	rm -rf "$app"
+	java -Djarmode=tools -jar "$jar" extract --destination "$app" >/dev/null
+	# the training run: a whole demo sync, so that the job's own classes are archived too
+	(cd "$scratch" && env -i PATH="$PATH" HOME="$scratch" SPRING_DATASOURCE_URL="jdbc:h2:file:$scratch/demo" \
+		java -XX:ArchiveClassesAtExit="$archive" -jar "$app/uap-user-sync.jar" demo >"$scratch/training.log" 2>&1) \
+		|| { echo "The training run failed:" >&2; tail -5 "$scratch/training.log" >&2; exit 1; }
+	echo "Prepared $app; commands now start from $archive"
+	exit 0
+fi
 
 if [ -f "$env_file" ]; then
 	set -a
@@ -20,11 +47,14 @@ if [ -f "$env_file" ]; then
 	. "$env_file"
 	set +a
 fi
-if [ ! -f "$jar" ]; then
-	echo "No jar at $jar: build it with 'mvn -q -DskipTests package' or set UAP_SYNC_JAR" >&2
-	exit 2
+
+launch=(-jar "$jar")
+if [ -f "$archive" ] && [ "$archive" -nt "$jar" ]; then
+	launch=(-XX:SharedArchiveFile="$archive" -Xlog:cds=off -Xlog:cds+dynamic=off -jar "$app/uap-user-sync.jar")
+elif [ -f "$archive" ]; then
+	echo "The jar is newer than $archive: starting without it; run '$0 prepare' again" >&2
 fi
 
 # exec, so that a SIGTERM from the scheduler reaches the JVM itself.
 # shellcheck disable=SC2086
-exec java ${JAVA_OPTS:-} -jar "$jar" "$@"
+exec java ${JAVA_OPTS:-} "${launch[@]}" "$@"
