@@ -25,7 +25,6 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.item.ItemStreamWriter;
 import org.springframework.batch.infrastructure.item.database.JdbcBatchItemWriter;
 import org.springframework.batch.infrastructure.item.database.builder.JdbcBatchItemWriterBuilder;
-import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
 import dev.uapsync.CommittedContext;
@@ -89,11 +88,6 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 	 */
 	public static final String DRY_RUN = "dry.run";
 
-	private static final String SELECT_SQL = "SELECT mobile, name, english_name, deleted_at FROM uap_user "
-			+ "WHERE mobile IN (:mobiles)";
-
-	private static final String SEEN_SQL = "UPDATE uap_user SET last_seen_instance = :instance WHERE mobile IN (:mobiles)";
-
 	private final NamedParameterJdbcTemplate jdbc;
 
 	private final JdbcBatchItemWriter<NormalizedUser> upsertWriter;
@@ -101,6 +95,8 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 	private final JdbcBatchItemWriter<RejectedUser> rejectWriter;
 
 	private final int rejectLimit;
+
+	private final SqlDialect dialect;
 
 	private final String dryRunSeenSql;
 
@@ -129,6 +125,7 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 	public UserWriter(DataSource dataSource, SqlDialect dialect, int rejectLimit) {
 		this.jdbc = new NamedParameterJdbcTemplate(dataSource);
 		this.rejectLimit = rejectLimit;
+		this.dialect = dialect;
 		this.dryRunSeenSql = dialect.seenSql();
 		this.upsertWriter = new JdbcBatchItemWriterBuilder<NormalizedUser>().dataSource(dataSource)
 			.sql(dialect.upsertSql())
@@ -221,8 +218,7 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 						mobiles.stream().map((mobile) -> new Object[] { this.jobInstanceId, mobile }).toList());
 		}
 		else {
-			this.jdbc.update(SEEN_SQL,
-					new MapSqlParameterSource("instance", this.jobInstanceId).addValue("mobiles", mobiles));
+			this.dialect.markSeen(this.jdbc, this.jobInstanceId, mobiles);
 		}
 	}
 
@@ -272,7 +268,7 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 	private Map<String, Stored> readStored(List<NormalizedUser> users) {
 		List<String> mobiles = users.stream().map(NormalizedUser::mobile).distinct().toList();
 		Map<String, Stored> stored = new HashMap<>(mobiles.size() * 2);
-		this.jdbc.query(SELECT_SQL, new MapSqlParameterSource("mobiles", mobiles), (rs) -> {
+		this.dialect.queryStored(this.jdbc, mobiles, (rs) -> {
 			stored.put(rs.getString(1), new Stored(rs.getString(2), rs.getString(3), rs.getTimestamp(4) != null));
 		});
 		return stored;
