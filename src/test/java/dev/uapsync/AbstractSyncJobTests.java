@@ -564,6 +564,28 @@ abstract class AbstractSyncJobTests {
 				+ counts.group(5) + ", restored " + counts.group(6));
 	}
 
+	@Test
+	void aDryRunThatWouldPassTheBrakeSaysSoChangesNothingAndForgetsWhatItSaw(CapturedOutput output) throws IOException {
+		DemoUsers users = new DemoUsers(1000, 73);
+		assertThat(sync(users, Map.of())).isEqualTo(CommandLine.COMPLETED);
+		this.server.delete(range(100, 300));
+		List<String> gone = validMobiles(users, 100, 300);
+
+		assertThat(run(Map.of(), "sync", "--dry-run")).isEqualTo(CommandLine.DELETES_HELD);
+
+		assertThat(deletedMobiles()).isEmpty();
+		assertThat(seenByDryRuns()).isZero();
+		assertThat(output.getOut()).contains("soft-delete 0 and restore 0; nothing was changed. " + gone.size()
+				+ " users would be soft-deleted, but that is " + gone.size() + " of " + expectedTable(users).size()
+				+ " present users");
+
+		assertThat(run(Map.of(), "sync", "--dry-run", "--allow-mass-delete")).isEqualTo(CommandLine.COMPLETED);
+
+		assertThat(deletedMobiles()).isEmpty();
+		assertThat(seenByDryRuns()).isZero();
+		assertThat(output.getOut()).contains("soft-delete " + gone.size() + " and restore 0; nothing was changed");
+	}
+
 	private static long[] range(long from, long to) {
 		return LongStream.range(from, to).toArray();
 	}
