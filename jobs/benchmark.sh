@@ -14,8 +14,12 @@
 #   fetch     every page fetched with curl over one kept-alive connection, nothing else
 #   load      the rows loaded with the database's own bulk path: LOAD DATA LOCAL INFILE on
 #             MariaDB, CSVREAD on H2
-# It prints users/s for each and the ratio job / floor, and the peak heap of each sync
-# (the largest heap before a collection, from the GC log). Last, against a demo UAP that
+# It prints users/s for each and the ratio job / floor, the peak heap of each sync (the
+# largest heap before a collection, from the GC log), and the CPU seconds the sync's JVM
+# and the database server used during it (the database's only when it runs here, as
+# mariadbd or in the JVM for H2). A last row per database, 'start', is a sync of a UAP
+# holding one user into an empty database: what every sync costs before its first user
+# (JVM start, Spring context, job repository, lock, deletion step). Last, against a demo UAP that
 # takes 50 ms per answer, a sync with UAP_CONCURRENCY 1 and 4 (BENCH_SLOW_USERS, 20000),
 # compared on the syncs' own durations (their summary line), without the JVM start.
 # Floors are rated over all N users, though about 2% of them are rejects the load skips.
@@ -39,6 +43,7 @@ work="$(mktemp -d)"
 token="bench-$$"
 port=$((20000 + RANDOM % 10000))
 renamed_port=$((port + 1))
+one_port=$((port + 3))
 pids=()
 
 cleanup() {
@@ -55,9 +60,10 @@ pids+=($!)
 UAP_ACCESS_TOKEN="$token" java -jar "$jar" demo-server --port "$renamed_port" --users "$users" \
 	--renamed-percent 1 >"$work/uap-renamed.log" 2>&1 &
 pids+=($!)
+UAP_ACCESS_TOKEN="$token" java -jar "$jar" demo-server --port "$one_port" --users 1 >"$work/uap-one.log" 2>&1 &
+pids+=($!)
 for _ in $(seq 1 100); do
-	grep -q "Demo UAP serving" "$work/uap.log" "$work/uap-renamed.log" 2>/dev/null \
-		&& [ "$(grep -l "Demo UAP serving" "$work"/uap*.log | wc -l)" -eq 2 ] && break
+	[ "$(grep -l "Demo UAP serving" "$work"/uap*.log 2>/dev/null | wc -l)" -eq 3 ] && break
 	sleep 0.2
 done
 
@@ -76,17 +82,26 @@ peak_heap() { # gc log -> largest heap before a collection, in MB
 	grep -o '[0-9]*M->' "$1" | sed 's/M->//' | sort -n | tail -1
 }
 
+ticks() { # pid -> CPU time used so far (user + system), in clock ticks; 0 when unknown
+	awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+hz=$(getconf CLK_TCK)
+mariadb_pid=$(pgrep -x mariadbd || pgrep -x mysqld || true)
+
 if [ "$launch" = prepared ]; then
 	UAP_SYNC_JAR="$jar" UAP_SYNC_APP="$work/app" jobs/uap-user-sync.sh prepare >/dev/null
 fi
 
-uap_sync() { # command... with the settings in the environment, started as $launch says
+uap_sync() { # command... with the settings in the environment, started as $launch says;
+	# the CPU seconds it used (user and system) go to $cpu_file when set
+	local timed=()
+	[ -x /usr/bin/time ] && timed=(/usr/bin/time -f '%U %S' -o "${cpu_file:-/dev/null}")
 	if [ "$launch" = prepared ]; then
 		UAP_SYNC_ENV=/dev/null UAP_SYNC_JAR="$jar" UAP_SYNC_APP="$work/app" JAVA_OPTS="${JAVA_OPTS:-}" \
-			jobs/uap-user-sync.sh "$@"
+			"${timed[@]}" jobs/uap-user-sync.sh "$@"
 	else
 		# shellcheck disable=SC2086
-		java ${JAVA_OPTS:-} -jar "$jar" "$@"
+		"${timed[@]}" java ${JAVA_OPTS:-} -jar "$jar" "$@"
 	fi
 }
 
@@ -99,17 +114,26 @@ sync_to() { # log gclog label url user base
 	)
 }
 
-run_sync() { # label url user base -> sets last_time, last_heap
-	local label="$1"
-	local log="$work/$label.log"
-	last_time=$(seconds sync_to "$log" "$work/$label.gc" "$@") \
+run_sync() { # label url user base [users] -> sets last_time, last_heap, last_cpu, last_db_cpu
+	local label="$1" expected="${5:-$users}"
+	local log="$work/$label.log" db_before=0
+	[ -n "$mariadb_pid" ] && db_before=$(ticks "$mariadb_pid")
+	last_time=$(cpu_file="$work/$label.cpu" seconds sync_to "$log" "$work/$label.gc" "$label" "$2" "$3" "$4") \
 		|| { echo "sync $label failed; see its log:" >&2; tail -5 "$log" >&2; exit 1; }
-	grep -q "read $users," "$log" || { echo "sync $label did not read $users users" >&2; tail -3 "$log" >&2; exit 1; }
+	grep -q "read $expected," "$log" \
+		|| { echo "sync $label did not read $expected users" >&2; tail -3 "$log" >&2; exit 1; }
 	last_heap=$(peak_heap "$work/$label.gc")
+	last_cpu=-
+	[ -s "$work/$label.cpu" ] && last_cpu=$(awk '{ printf "%.1f", $1 + $2 }' "$work/$label.cpu")
+	last_db_cpu=-
+	if [ -n "$mariadb_pid" ] && [[ "$2" == jdbc:mysql:* ]]; then
+		last_db_cpu=$(awk -v t=$(($(ticks "$mariadb_pid") - db_before)) -v hz="$hz" 'BEGIN { printf "%.1f", t / hz }')
+	fi
 }
 
 base="http://127.0.0.1:$port/api/v1"
 renamed_base="http://127.0.0.1:$renamed_port/api/v1"
+one_base="http://127.0.0.1:$one_port/api/v1"
 
 # The fetch floor: the same pages, one kept-alive connection, nothing done with them.
 for skip in $(seq 0 "$page" $((users - 1))); do
@@ -124,8 +148,11 @@ fetch_time=$(seconds curl -sf -H "X-App-Access-Token: $token" -K "$work/pages.cu
 
 printf '\nuap-user-sync benchmark: %s users, page size %s, -Xmx%s, %s launch, %s, %s cores, %s\n' "$users" "$page" \
 	"$heap" "$launch" "$(java -version 2>&1 | head -1)" "$(nproc)" "$(date -u +%Y-%m-%d)"
-printf '%-10s %-10s %9s %10s %12s %9s\n' database run seconds users/s "job/floor" "heap MB"
-printf '%-10s %-10s %9s %10s %12s %9s\n' - fetch "$fetch_time" "$(rate "$fetch_time")" - -
+row() { # database run seconds job/floor heap jvm-cpu db-cpu
+	printf '%-8s %-10s %8s %9s %10s %8s %8s %7s\n' "$1" "$2" "$3" "$(rate "$3")" "$4" "$5" "$6" "$7"
+}
+printf '%-8s %-10s %8s %9s %10s %8s %8s %7s\n' database run seconds users/s "job/floor" "heap MB" "JVM CPU" "DB CPU"
+row - fetch "$fetch_time" - - - -
 
 for db in h2 mariadb; do
 	if [ "$db" = h2 ]; then
@@ -137,11 +164,11 @@ for db in h2 mariadb; do
 		user="$mariadb_user"
 	fi
 	run_sync "$db-fresh" "$url" "$user" "$base"
-	fresh_time=$last_time fresh_heap=$last_heap
+	fresh=("$last_time" "$last_heap" "$last_cpu" "$last_db_cpu")
 	run_sync "$db-unchanged" "$url" "$user" "$base"
-	unchanged_time=$last_time unchanged_heap=$last_heap
+	unchanged=("$last_time" "$last_heap" "$last_cpu" "$last_db_cpu")
 	run_sync "$db-renamed" "$url" "$user" "$renamed_base"
-	renamed_time=$last_time renamed_heap=$last_heap
+	renamed=("$last_time" "$last_heap" "$last_cpu" "$last_db_cpu")
 
 	# The load floor: the rows the sync wrote, loaded by the database's own bulk path.
 	if [ "$db" = h2 ]; then
@@ -161,16 +188,26 @@ for db in h2 mariadb; do
 						-e "LOAD DATA LOCAL INFILE '$work/rows.tsv' INTO TABLE load_floor (mobile, name, english_name)") \
 			|| { echo "the MariaDB load floor failed" >&2; exit 1; }
 	fi
-	printf '%-10s %-10s %9s %10s %12s %9s\n' "$db" load "$load_time" "$(rate "$load_time")" - -
-	printf '%-10s %-10s %9s %10s %12s %9s\n' "$db" fresh "$fresh_time" "$(rate "$fresh_time")" \
-		"$(ratio "$fresh_time" "$load_time")" "$fresh_heap"
-	printf '%-10s %-10s %9s %10s %12s %9s\n' "$db" unchanged "$unchanged_time" "$(rate "$unchanged_time")" \
-		"$(ratio "$unchanged_time" "$load_time")" "$unchanged_heap"
-	printf '%-10s %-10s %9s %10s %12s %9s\n' "$db" renamed "$renamed_time" "$(rate "$renamed_time")" \
-		"$(ratio "$renamed_time" "$load_time")" "$renamed_heap"
-	[ "$db" = mariadb ] && mariadb -h "$mariadb_host" -u "$mariadb_user" -e "DROP DATABASE uap_bench"
+	# What a sync costs before its first user: one user into an empty database.
+	if [ "$db" = h2 ]; then
+		one_url="jdbc:h2:file:$work/h2-one/bench"
+	else
+		mariadb -h "$mariadb_host" -u "$mariadb_user" -e "DROP DATABASE IF EXISTS uap_bench_one; CREATE DATABASE uap_bench_one"
+		one_url="jdbc:mysql://$mariadb_host:3306/uap_bench_one"
+	fi
+	run_sync "$db-start" "$one_url" "$user" "$one_base" 1
+	row "$db" load "$load_time" - - - -
+	for run in fresh unchanged renamed; do
+		declare -n r="$run"
+		row "$db" "$run" "${r[0]}" "$(ratio "${r[0]}" "$load_time")" "${r[1]}" "${r[2]}" "${r[3]}"
+		unset -n r
+	done
+	printf '%-8s %-10s %8s %9s %10s %8s %8s %7s\n' "$db" start "$last_time" - "$(ratio "$last_time" "$load_time")" \
+		"$last_heap" "$last_cpu" "$last_db_cpu"
+	[ "$db" = mariadb ] && mariadb -h "$mariadb_host" -u "$mariadb_user" -e "DROP DATABASE uap_bench; DROP DATABASE uap_bench_one"
 done
-echo "(job/floor: the run's seconds over the load floor's; fetch is the HTTP floor, the same for both)"
+echo "(job/floor: the run's seconds over the load floor's; fetch is the HTTP floor, the same for both;"
+echo " CPU: seconds of CPU the sync's JVM and the database server used during the run; H2 runs in the JVM)"
 
 # Concurrency against a slow UAP: every answer takes 50 ms; pages of 100, on H2.
 slow_users="${BENCH_SLOW_USERS:-20000}"
