@@ -2,10 +2,12 @@ package dev.uapsync.store;
 
 import java.sql.DatabaseMetaData;
 import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
 
 import javax.sql.DataSource;
 
+import org.springframework.jdbc.core.JdbcOperations;
 import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
@@ -13,6 +15,7 @@ import org.springframework.jdbc.support.JdbcUtils;
 import org.springframework.jdbc.support.MetaDataAccessException;
 
 import dev.uapsync.ConfigurationException;
+import dev.uapsync.user.SyncItem.NormalizedUser;
 
 /**
  * What differs between the databases the sync supports: where their DDL lives, how they
@@ -26,7 +29,9 @@ public enum SqlDialect {
 	 */
 	H2("h2", """
 			MERGE INTO uap_user t
-			USING (VALUES (CAST(? AS VARCHAR(32)), CAST(? AS VARCHAR(510)), CAST(? AS VARCHAR(510)), CAST(? AS BIGINT)))
+			USING (SELECT a.mobile, a.name, a.english_name, CAST(? AS BIGINT)
+					FROM UNNEST(CAST(? AS VARCHAR(32) ARRAY), CAST(? AS VARCHAR(510) ARRAY),
+						CAST(? AS VARCHAR(510) ARRAY)) a(mobile, name, english_name))
 				s(mobile, name, english_name, seen)
 			ON t.mobile = s.mobile
 			WHEN MATCHED THEN UPDATE SET
@@ -35,8 +40,7 @@ public enum SqlDialect {
 				name = s.name, english_name = s.english_name, last_seen_instance = s.seen, deleted_at = NULL
 			WHEN NOT MATCHED THEN INSERT (mobile, name, english_name, created_at, updated_at, last_seen_instance)
 				VALUES (s.mobile, s.name, s.english_name, LOCALTIMESTAMP(3), LOCALTIMESTAMP(3), s.seen)
-						""", "LOCALTIMESTAMP(3)",
-			"MERGE INTO uap_sync_seen KEY (job_instance_id, mobile) VALUES (?, ?)") {
+			""", "LOCALTIMESTAMP(3)", "MERGE INTO uap_sync_seen KEY (job_instance_id, mobile) VALUES (?, ?)") {
 
 		/**
 		 * A join with the mobiles as one array: H2 checks every row it finds against an
@@ -52,14 +56,25 @@ public enum SqlDialect {
 		}
 
 		/**
-		 * One statement per user in one JDBC batch, for the same reason: in process, that
-		 * is cheaper than one statement with an {@code IN} list.
+		 * One {@code MERGE} joined with the mobiles as one array, for the same reason.
 		 */
 		@Override
 		void markSeen(NamedParameterJdbcTemplate jdbc, long jobInstanceId, Collection<String> mobiles) {
 			jdbc.getJdbcOperations()
-				.batchUpdate("UPDATE uap_user SET last_seen_instance = ? WHERE mobile = ?",
-						mobiles.stream().map((mobile) -> new Object[] { jobInstanceId, mobile }).toList());
+				.update("MERGE INTO uap_user u USING UNNEST(CAST(? AS VARCHAR(32) ARRAY)) t(mobile) "
+						+ "ON u.mobile = t.mobile WHEN MATCHED THEN UPDATE SET last_seen_instance = ?",
+						mobiles.toArray(String[]::new), jobInstanceId);
+		}
+
+		/**
+		 * One statement over three arrays rather than a JDBC batch of one {@code MERGE}
+		 * per user: in a test of 200 chunks of 1000 new users, half the time.
+		 */
+		@Override
+		void upsert(JdbcOperations jdbc, List<NormalizedUser> users, long jobInstanceId) {
+			jdbc.update(upsertSql(), jobInstanceId, users.stream().map(NormalizedUser::mobile).toArray(String[]::new),
+					users.stream().map(NormalizedUser::name).toArray(String[]::new),
+					users.stream().map(NormalizedUser::englishName).toArray(String[]::new));
 		}
 
 	},
@@ -125,6 +140,24 @@ public enum SqlDialect {
 	}
 
 	/**
+	 * Upserts a chunk's new and changed users: inserts the new, updates the changed, and
+	 * marks them all seen by the pass and not deleted. Here one JDBC batch of
+	 * {@link #upsertSql()}, which MySQL's driver sends as one multi-row statement. The
+	 * counts a driver reports are not checked (a rewritten batch reports none).
+	 * @param jdbc the operations of the chunk's transaction
+	 * @param users the users, each mobile once
+	 * @param jobInstanceId the pass that saw them
+	 */
+	void upsert(JdbcOperations jdbc, List<NormalizedUser> users, long jobInstanceId) {
+		jdbc.batchUpdate(upsertSql(), users, users.size(), (statement, user) -> {
+			statement.setString(1, user.mobile());
+			statement.setString(2, user.name());
+			statement.setString(3, user.englishName());
+			statement.setLong(4, jobInstanceId);
+		});
+	}
+
+	/**
 	 * Returns the statement that records a user seen by a dry run, once however often it
 	 * is seen; its parameters are the job instance and the mobile.
 	 * @return the SQL
@@ -142,9 +175,10 @@ public enum SqlDialect {
 	}
 
 	/**
-	 * Returns the upsert of one user; its parameters are mobile, name, English name and
-	 * the job instance that saw it. It also clears {@code deleted_at}: a user seen
-	 * exists.
+	 * Returns the upsert: on MySQL of one user, its parameters mobile, name, English name
+	 * and the job instance that saw it; on H2 of a chunk, its parameters the job instance
+	 * and the arrays of mobiles, names and English names. It also clears
+	 * {@code deleted_at}: a user seen exists.
 	 * @return the SQL
 	 */
 	String upsertSql() {

@@ -42,10 +42,11 @@ import dev.uapsync.user.SyncItem.RejectedUser;
  * <p>
  * Before upserting, one query reads the chunk's users as stored, so that each user is
  * counted as inserted, updated or unchanged and only new or changed rows are sent, as one
- * JDBC batch. The counts therefore do not depend on the update counts a driver reports
- * (MySQL's rewritten batches report none), and the upsert does not assert them: a row
- * that turns out unchanged when written was changed by someone else meanwhile, which is
- * no lost write. A mobile seen twice in one chunk is written once, with its last values.
+ * JDBC batch on MySQL and one statement on H2 ({@link SqlDialect#upsert}). The counts
+ * therefore do not depend on the update counts a driver reports (MySQL's rewritten
+ * batches report none), and the upsert does not assert them: a row that turns out
+ * unchanged when written was changed by someone else meanwhile, which is no lost write. A
+ * mobile seen twice in one chunk is written once, with its last values.
  *
  * <p>
  * Restart: the counts are saved in the step's execution context with each chunk, standing
@@ -90,8 +91,6 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 
 	private final NamedParameterJdbcTemplate jdbc;
 
-	private final JdbcBatchItemWriter<NormalizedUser> upsertWriter;
-
 	private final JdbcBatchItemWriter<RejectedUser> rejectWriter;
 
 	private final int rejectLimit;
@@ -127,11 +126,6 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 		this.rejectLimit = rejectLimit;
 		this.dialect = dialect;
 		this.dryRunSeenSql = dialect.seenSql();
-		this.upsertWriter = new JdbcBatchItemWriterBuilder<NormalizedUser>().dataSource(dataSource)
-			.sql(dialect.upsertSql())
-			.itemPreparedStatementSetter(this::setUser)
-			.assertUpdates(false)
-			.build();
 		this.rejectWriter = new JdbcBatchItemWriterBuilder<RejectedUser>().dataSource(dataSource)
 			.sql("INSERT INTO uap_user_reject (job_execution_id, item_offset, raw_mobile, raw_record, reason, "
 					+ "rejected_at) VALUES (?, ?, ?, ?, ?, " + dialect.now() + ")")
@@ -255,7 +249,7 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 			}
 		}
 		if (!this.dryRun && !changed.isEmpty()) {
-			this.upsertWriter.write(new Chunk<>(new ArrayList<>(changed.values())));
+			this.dialect.upsert(this.jdbc.getJdbcOperations(), new ArrayList<>(changed.values()), this.jobInstanceId);
 			seen.removeAll(changed.keySet());
 		}
 		markSeen(seen);
@@ -279,13 +273,6 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 	 */
 	private record Stored(@Nullable String name, @Nullable String englishName, boolean deleted) {
 
-	}
-
-	private void setUser(NormalizedUser user, PreparedStatement statement) throws SQLException {
-		statement.setString(1, user.mobile());
-		statement.setString(2, user.name());
-		statement.setString(3, user.englishName());
-		statement.setLong(4, this.jobInstanceId);
 	}
 
 	private void setReject(RejectedUser reject, PreparedStatement statement) throws SQLException {
