@@ -136,6 +136,12 @@ class SoftDeleteTasklet implements Tasklet {
 					+ "with, so users were added or removed before it while the pass paged (the total stayed " + last
 					+ ")";
 		}
+		long uncheckedAt = context.getLong(UapUserReader.UNCHECKED_AT_KEY, -1L);
+		if (uncheckedAt >= 0) {
+			return "the sync was restarted from a state an earlier version saved without the user its last page "
+					+ "ended with, so the page at offset " + (uncheckedAt - 1) + " could not be checked for users "
+					+ "added or removed";
+		}
 		if (received != last) {
 			return "the pass received " + received + " records, but the UAP's total is " + last;
 		}

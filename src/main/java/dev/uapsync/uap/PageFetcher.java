@@ -165,6 +165,12 @@ public class PageFetcher {
 				if (wait == BackOffExecution.STOP || this.lastFailure == null) {
 					return wait;
 				}
+				if (Thread.currentThread().isInterrupted()) {
+					// a page fetched ahead and then discarded: no retry, and nothing to
+					// warn of
+					this.endedEarly = "The request for the page at offset " + this.offset + " was cancelled";
+					return BackOffExecution.STOP;
+				}
 				if (PageFetcher.this.stopRequested.getAsBoolean()) {
 					this.endedEarly = "Stopped before retrying the page at offset " + this.offset
 							+ " (shutdown signal)";

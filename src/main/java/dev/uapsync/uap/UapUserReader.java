@@ -81,6 +81,13 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 	public static final String SHIFTED_AT_KEY = "uapUserReader.shiftedAt";
 
 	/**
+	 * Execution context key of the offset of a page boundary that could not be checked,
+	 * or -1: a restart from a state saved by an earlier version, which kept no
+	 * fingerprint of the last user.
+	 */
+	public static final String UNCHECKED_AT_KEY = "uapUserReader.uncheckedAt";
+
+	/**
 	 * Execution context key of the fingerprint of the last user handed out.
 	 */
 	static final String LAST_USER_KEY = "uapUserReader.lastUser";
@@ -108,6 +115,8 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 	private long totalChanged;
 
 	private long shiftedAt = UNKNOWN;
+
+	private long uncheckedAt = UNKNOWN;
 
 	private @Nullable UapUser lastUser;
 
@@ -142,6 +151,7 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 		this.lastTotal = executionContext.getLong(LAST_TOTAL_KEY, UNKNOWN);
 		this.totalChanged = executionContext.getLong(TOTAL_CHANGED_KEY, 0L);
 		this.shiftedAt = executionContext.getLong(SHIFTED_AT_KEY, UNKNOWN);
+		this.uncheckedAt = executionContext.getLong(UNCHECKED_AT_KEY, UNKNOWN);
 		this.restoredLastUser = executionContext.containsKey(LAST_USER_KEY) ? executionContext.getString(LAST_USER_KEY)
 				: null;
 		this.lastUser = null;
@@ -179,6 +189,14 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 		}
 		this.lastTotal = next.total();
 		List<UapUser> users = next.users();
+		if (next.offset() == 0 && users.size() == 1 && this.pageSize > 1 && next.total() > 1) {
+			// later pages would bring only the user asked for early, and look like the
+			// end
+			throw UapException.permanent("The UAP sent one user for the page at offset 0 (limit " + this.pageSize
+					+ ") although its total is " + next.total() + ": if it serves one user a page, the sync cannot "
+					+ "read it, since it asks each page for one user early to see whether the list shifted; ask the "
+					+ "UAP's operators to allow a larger limit");
+		}
 		if (this.offset > 0 && !users.isEmpty()) {
 			users = afterOverlap(users);
 		}
@@ -201,6 +219,17 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 	 */
 	private List<UapUser> afterOverlap(List<UapUser> users) {
 		String expected = (this.lastUser != null) ? fingerprint(this.lastUser) : this.restoredLastUser;
+		if (expected == null) {
+			// restarted from a state saved without the last user: the page is taken to
+			// begin with it, as asked, but that cannot be checked
+			if (this.uncheckedAt == UNKNOWN) {
+				this.uncheckedAt = this.offset;
+				logger.warn("Resuming a sync saved by an earlier version, which did not record the user its last "
+						+ "page ended with: the page at offset " + (this.offset - 1) + " cannot be checked for users "
+						+ "added or removed, so this pass deletes nobody");
+			}
+			return users.subList(1, users.size());
+		}
 		if (fingerprint(users.get(0)).equals(expected)) {
 			return users.subList(1, users.size());
 		}
@@ -230,9 +259,9 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 
 	@Override
 	public void update(ExecutionContext executionContext) {
-		Map<String, Object> state = new HashMap<>(
-				Map.<String, Object>of(OFFSET_KEY, this.offset, FIRST_TOTAL_KEY, this.firstTotal, LAST_TOTAL_KEY,
-						this.lastTotal, TOTAL_CHANGED_KEY, this.totalChanged, SHIFTED_AT_KEY, this.shiftedAt));
+		Map<String, Object> state = new HashMap<>(Map.<String, Object>of(OFFSET_KEY, this.offset, FIRST_TOTAL_KEY,
+				this.firstTotal, LAST_TOTAL_KEY, this.lastTotal, TOTAL_CHANGED_KEY, this.totalChanged, SHIFTED_AT_KEY,
+				this.shiftedAt, UNCHECKED_AT_KEY, this.uncheckedAt));
 		String last = (this.lastUser != null) ? fingerprint(this.lastUser) : this.restoredLastUser;
 		if (last != null) {
 			state.put(LAST_USER_KEY, last);

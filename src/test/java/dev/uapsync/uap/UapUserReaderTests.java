@@ -14,8 +14,11 @@ import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -23,6 +26,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 /**
  * Tests for {@link UapUserReader} against a local HTTP server.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class UapUserReaderTests {
 
 	private final MockWebServer server = new MockWebServer();
@@ -152,6 +156,60 @@ class UapUserReaderTests {
 		assertThat(restarted.startOffset()).isEqualTo(5);
 		assertThat(restarted.firstTotal()).isEqualTo(10);
 		assertThat(saved.getLong(UapUserReader.SHIFTED_AT_KEY)).as("the saved last user matched").isEqualTo(-1);
+	}
+
+	@Test
+	void aUapServingOneUserAPageFailsTheReadSayingSo() {
+		serve(new UapStub(10, 1));
+		UapUserReader reader = reader(4);
+		reader.open(new ExecutionContext());
+
+		assertThatExceptionOfType(UapException.class).isThrownBy(reader::read)
+			.withMessageContaining("The UAP sent one user for the page at offset 0 (limit 4) although its total is 10")
+			.withMessageContaining("if it serves one user a page, the sync cannot read it");
+		reader.close();
+	}
+
+	@Test
+	void aRestartFromAStateSavedWithoutTheLastUserReadsOnButNotesTheUncheckedBoundary(CapturedOutput output) {
+		UapStub uap = serve(new UapStub(10, 100));
+		ExecutionContext saved = new ExecutionContext();
+		// as an earlier version saved it: no fingerprint of the last user
+		saved.putLong(UapUserReader.OFFSET_KEY, 5);
+		saved.putLong(UapUserReader.FIRST_TOTAL_KEY, 10);
+		saved.putLong(UapUserReader.LAST_TOTAL_KEY, 10);
+
+		UapUserReader reader = reader(4);
+		List<UapUser> users = readAll(reader, saved);
+
+		assertThat(users).extracting(UapUser::mobile).containsExactlyElementsOf(mobiles(5, 10));
+		assertThat(uap.skips).containsExactly(4L, 7L);
+		assertThat(saved.getLong(UapUserReader.UNCHECKED_AT_KEY)).isEqualTo(5);
+		assertThat(saved.getLong(UapUserReader.SHIFTED_AT_KEY)).isEqualTo(-1);
+		assertThat(output).contains("the page at offset 4 cannot be checked");
+	}
+
+	@Test
+	void pagesFetchedAheadAndDiscardedAreNotRetriedNorWarnedOf(CapturedOutput output) {
+		serve(new UapStub(30, 3) {
+			@Override
+			public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+				if (!"0".equals(request.getUrl().queryParameter("skip"))) {
+					// the guesses sent beside the first page are still under way when its
+					// short answer discards them
+					Thread.sleep(300);
+				}
+				return super.dispatch(request);
+			}
+		});
+		// three attempts a page: a cancelled guess used to be retried, with a warning
+		UapUserReader reader = new UapUserReader(new PageFetcher(this.client, 3, Duration.ofMillis(50),
+				Duration.ofMillis(50), 1, Duration.ZERO, () -> false, new RequestPacer(0)), 10, 4);
+
+		List<UapUser> users = readAll(reader, new ExecutionContext());
+
+		assertThat(users).extracting(UapUser::mobile).containsExactlyElementsOf(mobiles(0, 30));
+		assertThat(output).doesNotContain("Retrying");
 	}
 
 	@Test
