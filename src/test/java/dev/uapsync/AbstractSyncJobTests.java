@@ -378,9 +378,8 @@ abstract class AbstractSyncJobTests {
 		DemoUsers users = new DemoUsers(1000, 71);
 		serve(users).delete(998, 999);
 		assertThat(run(Map.of(), "sync")).isEqualTo(CommandLine.COMPLETED);
-		// pages of 250 overlap by one: 0, 249, 498, 747; two users gone before 747 would
-		// let
-		// user 748 slip past the page boundary unseen
+		// pages of 250 overlap by one: 0, 249, 498, 747; two users gone before 747
+		// would let user 748 slip past the page boundary unseen
 		assertThat(users.user(748).isReject()).isFalse();
 		this.server.afterServing(400, () -> this.server.delete(0, 1).restore(998, 999));
 

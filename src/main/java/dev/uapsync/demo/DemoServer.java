@@ -240,9 +240,8 @@ public final class DemoServer implements AutoCloseable {
 			String body = page(skip, Math.min(limit, this.maxLimit));
 			if (!misbehave(exchange, body)) {
 				this.servedOffsets.add(skip);
-				// changed before the answer leaves, so that no later request, however
-				// soon
-				// after it, finds the users unchanged
+				// changed before the answer leaves, so that no later request,
+				// however soon after it, finds the users unchanged
 				Map.Entry<Long, Runnable> due = this.afterServing.floorEntry(skip);
 				if (due != null && this.afterServing.remove(due.getKey(), due.getValue())) {
 					due.getValue().run();

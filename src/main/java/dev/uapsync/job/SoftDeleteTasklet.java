@@ -77,9 +77,8 @@ class SoftDeleteTasklet implements Tasklet {
 		JobExecution job = contribution.getStepExecution().getJobExecution();
 		boolean dryRun = UserWriter.isDryRun(job.getJobParameters());
 		decide(contribution.getStepExecution(), job, dryRun);
-		// what dry runs saw, this one's and those of failed ones this pass supersedes;
-		// kept
-		// when deciding failed, for the restart
+		// what dry runs saw, this one's and those of failed ones this pass
+		// supersedes; kept when deciding failed, for the restart
 		this.softDeletes.forgetDryRuns(job.getJobInstanceId());
 		return RepeatStatus.FINISHED;
 	}

@@ -193,9 +193,8 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 			this.rejectWriter.write(new Chunk<>(rejects));
 		}
 		this.rejected = total;
-		// a stored user whose record is now rejected (a name grown too long) still exists
-		// at
-		// the UAP: it is seen, so it is not soft-deleted
+		// a stored user whose record is now rejected (a name grown too long) still
+		// exists at the UAP: it is seen, so it is not soft-deleted
 		markSeen(rejects.stream()
 			.map((reject) -> UserNormalizer.mobile(reject.source().mobile()))
 			.filter(UserNormalizer::isValidMobile)

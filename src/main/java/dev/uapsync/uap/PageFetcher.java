@@ -166,8 +166,7 @@ public class PageFetcher {
 					return wait;
 				}
 				if (Thread.currentThread().isInterrupted()) {
-					// a page fetched ahead and then discarded: no retry, and nothing to
-					// warn of
+					// a page fetched ahead, then discarded: no retry, no warning
 					this.endedEarly = "The request for the page at offset " + this.offset + " was cancelled";
 					return BackOffExecution.STOP;
 				}

@@ -190,8 +190,7 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 		this.lastTotal = next.total();
 		List<UapUser> users = next.users();
 		if (next.offset() == 0 && users.size() == 1 && this.pageSize > 1 && next.total() > 1) {
-			// later pages would bring only the user asked for early, and look like the
-			// end
+			// later pages would bring only the user asked for early: the end, it seems
 			throw UapException.permanent("The UAP sent one user for the page at offset 0 (limit " + this.pageSize
 					+ ") although its total is " + next.total() + ": if it serves one user a page, the sync cannot "
 					+ "read it, since it asks each page for one user early to see whether the list shifted; ask the "

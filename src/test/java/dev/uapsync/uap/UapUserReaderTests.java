@@ -277,9 +277,8 @@ class UapUserReaderTests {
 		List<UapUser> users = readAll(reader(4, 4), saved);
 
 		assertThat(users).extracting(UapUser::mobile).containsExactlyElementsOf(mobiles(13, 40));
-		// a guess of the first reader may still reach the server late, but never below
-		// 12,
-		// where the page overlapping user 12 begins
+		// a guess of the first reader may still reach the server late, but never
+		// below 12, where the page overlapping user 12 begins
 		assertThat(Collections.min(uap.skips)).isEqualTo(12L);
 		assertThat(saved.getLong(UapUserReader.SHIFTED_AT_KEY)).isEqualTo(-1);
 	}
