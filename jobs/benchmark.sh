@@ -156,7 +156,7 @@ row() { # database run seconds job/floor heap jvm-cpu db-cpu
 printf '%-8s %-10s %8s %9s %10s %8s %8s %7s\n' database run seconds users/s "job/floor" "heap MB" "JVM CPU" "DB CPU"
 row - fetch "$fetch_time" - - - -
 
-for db in h2 mariadb; do
+for db in ${BENCH_DATABASES:-h2 mariadb}; do
 	if [ "$db" = h2 ]; then
 		url="jdbc:h2:file:$work/h2/bench"
 		user=sa
@@ -214,6 +214,7 @@ echo "(job/floor: the run's seconds over the load floor's; fetch is the HTTP flo
 echo " CPU: seconds of CPU the sync's JVM and the database server used during the run; H2 runs in the JVM)"
 
 # Concurrency against a slow UAP: every answer takes 50 ms; pages of 100, on H2.
+[ "${BENCH_SLOW:-1}" = 0 ] && exit 0
 slow_users="${BENCH_SLOW_USERS:-20000}"
 slow_port=$((port + 2))
 UAP_ACCESS_TOKEN="$token" java -jar "$jar" demo-server --port "$slow_port" --users "$slow_users" --delay-ms 50 \

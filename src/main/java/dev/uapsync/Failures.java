@@ -9,6 +9,7 @@ import org.springframework.core.NestedExceptionUtils;
 import org.springframework.dao.DataAccessException;
 import org.springframework.web.client.ResourceAccessException;
 
+import dev.uapsync.store.LoadDataException;
 import dev.uapsync.store.RejectLimitExceededException;
 import dev.uapsync.uap.UapException;
 
@@ -39,7 +40,7 @@ public final class Failures {
 		}
 		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
 			if (cause instanceof ConfigurationException || cause instanceof UapException
-					|| cause instanceof RejectLimitExceededException) {
+					|| cause instanceof RejectLimitExceededException || cause instanceof LoadDataException) {
 				return oneLine(cause.getMessage());
 			}
 			if (cause instanceof BindException bind) {

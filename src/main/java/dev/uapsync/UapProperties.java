@@ -85,6 +85,14 @@ public class UapProperties implements InitializingBean {
 	 */
 	private boolean initializeSchema = true;
 
+	/**
+	 * Whether new users are inserted into MySQL and MariaDB with
+	 * {@code LOAD DATA LOCAL INFILE} when the server allows it ({@code local_infile} on),
+	 * rather than with multi-row {@code INSERT} statements. Default true; false for a
+	 * server, or a proxy before it, that refuses local data loading. No effect on H2.
+	 */
+	private boolean loadData = true;
+
 	private final Http http = new Http();
 
 	private final Retry retry = new Retry();
@@ -165,6 +173,14 @@ public class UapProperties implements InitializingBean {
 
 	public void setInitializeSchema(boolean initializeSchema) {
 		this.initializeSchema = initializeSchema;
+	}
+
+	public boolean isLoadData() {
+		return this.loadData;
+	}
+
+	public void setLoadData(boolean loadData) {
+		this.loadData = loadData;
 	}
 
 	public Http getHttp() {

@@ -127,6 +127,17 @@ class CommandLineTests {
 	}
 
 	@Test
+	void syncWithALoadDataSettingThatIsNotABooleanCannotStart(CapturedOutput output) {
+		Map<String, Object> settings = settings();
+		settings.put("uap.load-data", "fast");
+
+		int exitCode = commandLine(settings).run("sync");
+
+		assertThat(exitCode).isEqualTo(CommandLine.NOT_STARTED);
+		assertThat(oneLine(output)).contains("UAP_LOAD_DATA=fast is not true or false");
+	}
+
+	@Test
 	void syncWithAnUnreachableDatabaseCannotStart(CapturedOutput output) {
 		Map<String, Object> settings = settings();
 		settings.put("spring.datasource.url", "jdbc:mysql://127.0.0.1:1/uap");

@@ -49,4 +49,61 @@ class SyncJobMariaDbTests extends AbstractSyncJobTests {
 			.contains("read 3000, inserted " + expectedTable(users).size() + ", updated 0, unchanged 0");
 	}
 
+	@Test
+	void newUsersGoInByLoadDataByDefault(CapturedOutput output) throws IOException {
+		DemoUsers users = new DemoUsers(3000, 43);
+		serve(users);
+		long loadsBefore = loads();
+
+		assertThat(run(Map.of(), "sync")).isEqualTo(CommandLine.COMPLETED);
+
+		assertThat(loads() - loadsBefore).as("one LOAD DATA per chunk of 250").isEqualTo(12);
+		assertThat(differences(expectedTable(users), table())).isEmpty();
+		assertThat(output.getAll()).doesNotContain("local_infile");
+	}
+
+	@Test
+	void withLoadDataOffNewUsersGoInByInsertAndTheMirrorIsTheSame() throws IOException {
+		DemoUsers users = new DemoUsers(3000, 43);
+		serve(users);
+		long loadsBefore = loads();
+
+		assertThat(run(Map.of("uap.load-data", "false"), "sync")).isEqualTo(CommandLine.COMPLETED);
+
+		assertThat(loads()).isEqualTo(loadsBefore);
+		assertThat(differences(expectedTable(users), table())).isEmpty();
+		assertThat(differences(expectedRejects(users), rejectedRawMobiles())).isEmpty();
+	}
+
+	@Test
+	void aServerThatRefusesLocalLoadsGetsItsNewUsersByInsertAndTheLogSaysHowToAllowThem(CapturedOutput output)
+			throws IOException {
+		DemoUsers users = new DemoUsers(3000, 47);
+		serve(users);
+		long loadsBefore = loads();
+		this.database.jdbc().execute("SET GLOBAL local_infile = 0");
+		try {
+			assertThat(run(Map.of(), "sync")).isEqualTo(CommandLine.COMPLETED);
+		}
+		finally {
+			this.database.jdbc().execute("SET GLOBAL local_infile = 1");
+		}
+
+		assertThat(loads()).isEqualTo(loadsBefore);
+		assertThat(differences(expectedTable(users), table())).isEmpty();
+		assertThat(output.getAll()).contains("New users are inserted with INSERT statements: the server's "
+				+ "local_infile is OFF. SET GLOBAL local_infile = ON");
+	}
+
+	/**
+	 * Returns how many {@code LOAD DATA} statements the server has run, all sessions
+	 * counted: the tests run one at a time.
+	 */
+	private long loads() {
+		return this.database.jdbc()
+			.queryForObject(
+					"SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'COM_LOAD'",
+					Long.class);
+	}
+
 }

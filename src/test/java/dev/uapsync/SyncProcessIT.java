@@ -13,6 +13,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -78,6 +79,13 @@ class SyncProcessIT {
 
 		sync.destroyForcibly();
 		assertThat(sync.waitFor(30, TimeUnit.SECONDS)).isTrue();
+		boolean loadsData = database.url().startsWith("jdbc:mysql:");
+		try (Stream<Path> left = Files.list(this.folder.resolve("tmp"))) {
+			assertThat(left.map((path) -> path.getFileName().toString()))
+				.as("the killed sync could not remove its LOAD DATA folder")
+				.filteredOn((name) -> name.startsWith("uap-user-sync-load-" + sync.pid() + "-"))
+				.hasSize(loadsData ? 1 : 0);
+		}
 		int servedBefore = this.server.servedOffsets().size();
 		String output = restartToTheEnd();
 		assertThat(output).contains("Sync 1 was left STARTED by a process that no longer runs");
@@ -93,6 +101,11 @@ class SyncProcessIT {
 		assertThat(resumed).contains(offset - 1).allMatch((skip) -> skip >= offset - 1);
 		assertTableExact(users, output);
 		assertThat(output + Files.readString(syncLog)).doesNotContain(TOKEN);
+		try (Stream<Path> left = Files.list(this.folder.resolve("tmp"))) {
+			assertThat(left.map(Path::getFileName).map(Path::toString))
+				.as("the killed sync's LOAD DATA folder is removed by the next, which removes its own")
+				.noneMatch((name) -> name.startsWith("uap-user-sync-load-"));
+		}
 	}
 
 	@Test
@@ -219,7 +232,10 @@ class SyncProcessIT {
 
 	private Process start(String command, Path log, Map<String, String> settings) throws IOException {
 		String java = ProcessHandle.current().info().command().orElse("java");
-		ProcessBuilder builder = new ProcessBuilder(java, "-jar", JAR.toString(), command);
+		// a temporary folder of the test's own, where the loader's folders can be seen
+		Path temporary = Files.createDirectories(this.folder.resolve("tmp"));
+		ProcessBuilder builder = new ProcessBuilder(java, "-Djava.io.tmpdir=" + temporary, "-jar", JAR.toString(),
+				command);
 		Map<String, Object> datasource = this.database.properties();
 		Map<String, String> environment = builder.environment();
 		environment.put("SPRING_DATASOURCE_URL", (String) datasource.get("spring.datasource.url"));

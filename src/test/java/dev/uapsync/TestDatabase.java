@@ -29,7 +29,7 @@ import org.springframework.jdbc.datasource.SingleConnectionDataSource;
  * When MariaDB cannot be reached, a test skips with a message saying how to enable it,
  * except under {@code CI=true}, where it fails.
  */
-final class TestDatabase implements AutoCloseable {
+public final class TestDatabase implements AutoCloseable {
 
 	static final String MARIADB_SERVER = "jdbc:mysql://127.0.0.1:3306/";
 
@@ -48,12 +48,12 @@ final class TestDatabase implements AutoCloseable {
 		this.dataSource = new SingleConnectionDataSource(url, username, "", true);
 	}
 
-	static TestDatabase h2(Path folder) {
+	public static TestDatabase h2(Path folder) {
 		return new TestDatabase("jdbc:h2:file:" + folder.resolve("uap").toAbsolutePath(), "sa", () -> {
 		});
 	}
 
-	static TestDatabase mariaDb() {
+	public static TestDatabase mariaDb() {
 		String name = "uap_sync_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
 		try (Connection connection = DriverManager.getConnection(MARIADB_SERVER + "test", "root", "");
 				Statement statement = connection.createStatement()) {
@@ -89,7 +89,7 @@ final class TestDatabase implements AutoCloseable {
 		return properties;
 	}
 
-	JdbcTemplate jdbc() {
+	public JdbcTemplate jdbc() {
 		return new JdbcTemplate(this.dataSource);
 	}
 
@@ -98,6 +98,13 @@ final class TestDatabase implements AutoCloseable {
 	 */
 	DataSource dataSource() {
 		return new DriverManagerDataSource(this.url, this.username, "");
+	}
+
+	/**
+	 * Returns the JDBC URL of this database.
+	 */
+	public String url() {
+		return this.url;
 	}
 
 	SqlDialect dialect() {

@@ -27,6 +27,7 @@ import org.springframework.scheduling.support.CronExpression;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.transaction.PlatformTransactionManager;
 
+import dev.uapsync.ConfigurationException;
 import dev.uapsync.UapProperties;
 import dev.uapsync.store.DataSourceTuning;
 import dev.uapsync.store.H2Snapshot;
@@ -71,7 +72,13 @@ public class SyncJobConfiguration {
 
 	@Bean
 	static DataSourceTuning dataSourceTuning(Environment environment) {
-		return new DataSourceTuning(environment.getProperty(H2Snapshot.PROPERTY, Boolean.class, false));
+		// read here, before the settings are bound, since the pool is tuned before
+		String loadData = environment.getProperty("uap.load-data", "true").trim();
+		if (!loadData.equalsIgnoreCase("true") && !loadData.equalsIgnoreCase("false")) {
+			throw new ConfigurationException("UAP_LOAD_DATA=" + loadData + " is not true or false (default true)");
+		}
+		return new DataSourceTuning(environment.getProperty(H2Snapshot.PROPERTY, Boolean.class, false),
+				Boolean.parseBoolean(loadData));
 	}
 
 	@Bean
@@ -130,8 +137,10 @@ public class SyncJobConfiguration {
 
 	@Bean
 	@StepScope
-	UserWriter userWriter(DataSource dataSource, SqlDialect sqlDialect, UapProperties properties) {
-		return new UserWriter(dataSource, sqlDialect, properties.getRejectLimit());
+	UserWriter userWriter(DataSource dataSource, SqlDialect sqlDialect, UapProperties properties,
+			DataSourceTuning dataSourceTuning) {
+		return new UserWriter(dataSource, sqlDialect, properties.getRejectLimit(),
+				dataSourceTuning.localInfileLoader());
 	}
 
 	@Bean

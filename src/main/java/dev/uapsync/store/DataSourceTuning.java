@@ -3,14 +3,19 @@ package dev.uapsync.store;
 import java.util.Locale;
 
 import com.zaxxer.hikari.HikariDataSource;
+import org.jspecify.annotations.Nullable;
 
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 
 /**
- * Sets two driver properties the sync depends on, unless the JDBC URL sets them itself:
+ * Sets the driver properties the sync depends on, unless the JDBC URL sets them itself:
  * <ul>
  * <li>MySQL: {@code rewriteBatchedStatements=true}, so that a chunk's upserts travel as
- * one multi-row statement rather than one round trip per user;
+ * one multi-row statement rather than one round trip per user; and, for a command that
+ * may write and unless {@code uap.load-data} is false, {@code allowLoadLocalInfileInPath}
+ * naming the folder of a new {@link LocalInfileLoader}, which this tuning removes when
+ * the application closes;
  * <li>H2: {@code DB_CLOSE_ON_EXIT=FALSE}, so that H2's own shutdown hook does not close
  * the database under a sync that is stopping gracefully after a SIGTERM (the sync closes
  * it when it ends); and {@code WRITE_DELAY=0}, so that a commit is on disk when it
@@ -20,17 +25,24 @@ import org.springframework.beans.factory.config.BeanPostProcessor;
  * tables that exist, which H2 would otherwise write to a trace file that only grows.
  * </ul>
  */
-public class DataSourceTuning implements BeanPostProcessor {
+public class DataSourceTuning implements BeanPostProcessor, DisposableBean {
 
 	private final boolean h2Snapshot;
+
+	private final boolean loadData;
+
+	private @Nullable LocalInfileLoader localInfileLoader;
 
 	/**
 	 * Creates the tuning.
 	 * @param h2Snapshot whether to open a read-only copy of an H2 file database instead
 	 * of the database itself ({@link H2Snapshot}), for {@code status} while a sync runs
+	 * @param loadData whether new users may be inserted with {@code LOAD DATA LOCAL
+	 * INFILE} on MySQL and MariaDB
 	 */
-	public DataSourceTuning(boolean h2Snapshot) {
+	public DataSourceTuning(boolean h2Snapshot, boolean loadData) {
 		this.h2Snapshot = h2Snapshot;
+		this.loadData = loadData;
 	}
 
 	@Override
@@ -45,6 +57,14 @@ public class DataSourceTuning implements BeanPostProcessor {
 			if (url.startsWith("jdbc:mysql:") && !url.contains("rewriteBatchedStatements")) {
 				dataSource.addDataSourceProperty("rewriteBatchedStatements", "true");
 			}
+			// status reads only; a URL that sets a local infile property keeps it,
+			// without the loader
+			if (url.startsWith("jdbc:mysql:") && this.loadData && !this.h2Snapshot
+					&& !url.toLowerCase(Locale.ROOT).contains("allowloadlocalinfile")) {
+				this.localInfileLoader = LocalInfileLoader.create();
+				dataSource.addDataSourceProperty(LocalInfileLoader.DRIVER_PROPERTY,
+						this.localInfileLoader.folder().toString());
+			}
 			if (url.startsWith("jdbc:h2:")) {
 				// H2 refuses DB_CLOSE_ON_EXIT=FALSE beside AUTO_SERVER=TRUE
 				if (!url.toUpperCase(Locale.ROOT).contains(";AUTO_SERVER=TRUE")) {
@@ -55,6 +75,22 @@ public class DataSourceTuning implements BeanPostProcessor {
 			}
 		}
 		return bean;
+	}
+
+	/**
+	 * Returns the loader whose folder the MySQL driver may send files from.
+	 * @return the loader, or null when the database is not MySQL or MariaDB, or the
+	 * command or the settings want none
+	 */
+	public @Nullable LocalInfileLoader localInfileLoader() {
+		return this.localInfileLoader;
+	}
+
+	@Override
+	public void destroy() {
+		if (this.localInfileLoader != null) {
+			this.localInfileLoader.close();
+		}
 	}
 
 	private static void setUnlessInUrl(HikariDataSource dataSource, String setting, String value) {

@@ -14,6 +14,8 @@ import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.batch.core.job.parameters.JobParameter;
@@ -46,7 +48,10 @@ import dev.uapsync.user.SyncItem.RejectedUser;
  * therefore do not depend on the update counts a driver reports (MySQL's rewritten
  * batches report none), and the upsert does not assert them: a row that turns out
  * unchanged when written was changed by someone else meanwhile, which is no lost write. A
- * mobile seen twice in one chunk is written once, with its last values.
+ * mobile seen twice in one chunk is written once, with its last values. On MySQL and
+ * MariaDB, when the server allows it, the new users go in with
+ * {@code LOAD DATA LOCAL INFILE} instead ({@link LocalInfileLoader}), which checks that
+ * each is stored as sent.
  *
  * <p>
  * Restart: the counts are saved in the step's execution context with each chunk, standing
@@ -57,6 +62,8 @@ import dev.uapsync.user.SyncItem.RejectedUser;
  * Not thread safe: one step thread writes.
  */
 public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionListener {
+
+	private static final Log logger = LogFactory.getLog(UserWriter.class);
 
 	/**
 	 * Execution context key of the users inserted.
@@ -99,6 +106,10 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 
 	private final String dryRunSeenSql;
 
+	private final @Nullable LocalInfileLoader loader;
+
+	private boolean loadData;
+
 	private long jobExecutionId;
 
 	private long jobInstanceId;
@@ -122,6 +133,19 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 	 * @param rejectLimit the most rejects one sync may record before it fails
 	 */
 	public UserWriter(DataSource dataSource, SqlDialect dialect, int rejectLimit) {
+		this(dataSource, dialect, rejectLimit, null);
+	}
+
+	/**
+	 * Creates a writer that inserts new users with {@code LOAD DATA LOCAL INFILE} where
+	 * the server allows it.
+	 * @param dataSource the database of {@code uap_user}
+	 * @param dialect its dialect
+	 * @param rejectLimit the most rejects one sync may record before it fails
+	 * @param loader the loader on MySQL and MariaDB; null inserts with {@code INSERT}
+	 */
+	public UserWriter(DataSource dataSource, SqlDialect dialect, int rejectLimit, @Nullable LocalInfileLoader loader) {
+		this.loader = loader;
 		this.jdbc = new NamedParameterJdbcTemplate(dataSource);
 		this.rejectLimit = rejectLimit;
 		this.dialect = dialect;
@@ -138,6 +162,13 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 		this.jobExecutionId = stepExecution.getJobExecutionId();
 		this.jobInstanceId = stepExecution.getJobExecution().getJobInstanceId();
 		this.dryRun = isDryRun(stepExecution.getJobExecution().getJobParameters());
+		this.loadData = this.loader != null && !this.dryRun
+				&& LocalInfileLoader.serverAllows(this.jdbc.getJdbcOperations());
+		if (this.loader != null && !this.dryRun && !this.loadData) {
+			logger.info("New users are inserted with INSERT statements: the server's local_infile is OFF. "
+					+ "SET GLOBAL local_infile = ON lets the sync load them with LOAD DATA LOCAL INFILE, "
+					+ "faster; UAP_LOAD_DATA=false silences this line");
+		}
 	}
 
 	/**
@@ -220,7 +251,8 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 			return;
 		}
 		Map<String, Stored> stored = readStored(users);
-		Map<String, NormalizedUser> changed = new LinkedHashMap<>();
+		Map<String, NormalizedUser> written = new LinkedHashMap<>();
+		Set<String> fresh = new LinkedHashSet<>();
 		Set<String> seen = new LinkedHashSet<>();
 		long newInserted = 0;
 		long newUpdated = 0;
@@ -231,12 +263,13 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 			seen.add(user.mobile());
 			if (before == null) {
 				newInserted++;
-				changed.put(user.mobile(), user);
+				fresh.add(user.mobile());
+				written.put(user.mobile(), user);
 				continue;
 			}
 			if (before.deleted()) {
 				newRestored++;
-				changed.put(user.mobile(), user);
+				written.put(user.mobile(), user);
 			}
 			if (Objects.equals(before.name(), user.name())
 					&& Objects.equals(before.englishName(), user.englishName())) {
@@ -244,18 +277,32 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 			}
 			else {
 				newUpdated++;
-				changed.put(user.mobile(), user);
+				written.put(user.mobile(), user);
 			}
 		}
-		if (!this.dryRun && !changed.isEmpty()) {
-			this.dialect.upsert(this.jdbc.getJdbcOperations(), new ArrayList<>(changed.values()), this.jobInstanceId);
-			seen.removeAll(changed.keySet());
+		if (!this.dryRun && !written.isEmpty()) {
+			write(written, fresh);
+			seen.removeAll(written.keySet());
 		}
 		markSeen(seen);
 		this.inserted += newInserted;
 		this.updated += newUpdated;
 		this.unchanged += newUnchanged;
 		this.restored += newRestored;
+	}
+
+	private void write(Map<String, NormalizedUser> written, Set<String> fresh) {
+		if (!this.loadData || this.loader == null || fresh.isEmpty()) {
+			this.dialect.upsert(this.jdbc.getJdbcOperations(), new ArrayList<>(written.values()), this.jobInstanceId);
+			return;
+		}
+		List<NormalizedUser> inserts = new ArrayList<>(fresh.size());
+		List<NormalizedUser> upserts = new ArrayList<>(written.size() - fresh.size());
+		written.forEach((mobile, user) -> (fresh.contains(mobile) ? inserts : upserts).add(user));
+		this.loader.insert(this.jdbc.getJdbcOperations(), inserts, this.jobInstanceId);
+		if (!upserts.isEmpty()) {
+			this.dialect.upsert(this.jdbc.getJdbcOperations(), upserts, this.jobInstanceId);
+		}
 	}
 
 	private Map<String, Stored> readStored(List<NormalizedUser> users) {
