@@ -7,6 +7,8 @@ import java.util.Locale;
 
 import javax.sql.DataSource;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.jdbc.core.JdbcOperations;
 import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
@@ -50,7 +52,7 @@ public enum SqlDialect {
 		@Override
 		void queryStored(NamedParameterJdbcTemplate jdbc, Collection<String> mobiles, RowCallbackHandler rows) {
 			jdbc.getJdbcOperations()
-				.query("SELECT u.mobile, u.name, u.english_name, u.deleted_at "
+				.query("SELECT u.mobile, u.name, u.english_name, u.deleted_at IS NOT NULL "
 						+ "FROM UNNEST(CAST(? AS VARCHAR(32) ARRAY)) t(mobile) JOIN uap_user u ON u.mobile = t.mobile",
 						(statement) -> statement.setObject(1, mobiles.toArray(String[]::new)), rows);
 		}
@@ -95,10 +97,44 @@ public enum SqlDialect {
 				last_seen_instance = VALUES(last_seen_instance),
 				deleted_at = NULL
 						""", "CURRENT_TIMESTAMP(3)",
-			"INSERT IGNORE INTO uap_sync_seen (job_instance_id, mobile) VALUES (?, ?)");
+			"INSERT IGNORE INTO uap_sync_seen (job_instance_id, mobile) VALUES (?, ?)") {
 
-	private static final String SELECT_STORED_SQL = "SELECT mobile, name, english_name, deleted_at FROM uap_user "
-			+ "WHERE mobile IN (:mobiles)";
+		/**
+		 * The mobiles written into the statement as literals when each is a plain number
+		 * ({@link #literals}), else as parameters: Connector/J parses a statement of a
+		 * thousand parameters and escapes each value on every chunk, which in a sync of
+		 * 1,000,000 users cost 1.5 to 2 s of its 17 to 19 s.
+		 */
+		@Override
+		void queryStored(NamedParameterJdbcTemplate jdbc, Collection<String> mobiles, RowCallbackHandler rows) {
+			String list = literals(mobiles);
+			if (list == null) {
+				super.queryStored(jdbc, mobiles, rows);
+				return;
+			}
+			jdbc.getJdbcOperations().query(SELECT_STORED + "(" + list + ")", rows);
+		}
+
+		/**
+		 * The mobiles as literals, for the same reason.
+		 */
+		@Override
+		void markSeen(NamedParameterJdbcTemplate jdbc, long jobInstanceId, Collection<String> mobiles) {
+			String list = literals(mobiles);
+			if (list == null) {
+				super.markSeen(jdbc, jobInstanceId, mobiles);
+				return;
+			}
+			jdbc.getJdbcOperations()
+				.update("UPDATE uap_user SET last_seen_instance = ? WHERE mobile IN (" + list + ")", jobInstanceId);
+		}
+
+	};
+
+	private static final String SELECT_STORED = "SELECT mobile, name, english_name, deleted_at IS NOT NULL "
+			+ "FROM uap_user WHERE mobile IN ";
+
+	private static final String SELECT_STORED_SQL = SELECT_STORED + "(:mobiles)";
 
 	private static final String MARK_SEEN_SQL = "UPDATE uap_user SET last_seen_instance = :instance "
 			+ "WHERE mobile IN (:mobiles)";
@@ -120,7 +156,7 @@ public enum SqlDialect {
 
 	/**
 	 * Reads the stored users among some mobiles, in one statement: for each, its mobile,
-	 * name, English name and {@code deleted_at}, in that order.
+	 * name, English name and whether it is soft-deleted, in that order.
 	 * @param jdbc the template of the chunk's transaction
 	 * @param mobiles the mobiles, each once
 	 * @param rows gets each stored user
@@ -137,6 +173,33 @@ public enum SqlDialect {
 	 */
 	void markSeen(NamedParameterJdbcTemplate jdbc, long jobInstanceId, Collection<String> mobiles) {
 		jdbc.update(MARK_SEEN_SQL, new MapSqlParameterSource("instance", jobInstanceId).addValue("mobiles", mobiles));
+	}
+
+	/**
+	 * Writes mobiles as a list of SQL string literals, when each is a plain number: up to
+	 * 32 characters, digits with at most a leading {@code +}, which no quoting or
+	 * escaping rule of any SQL mode can change the meaning of.
+	 * @param mobiles the mobiles
+	 * @return the list, comma separated, or null when a mobile is not such a number
+	 */
+	static @Nullable String literals(Collection<String> mobiles) {
+		StringBuilder list = new StringBuilder(mobiles.size() * 16);
+		for (String mobile : mobiles) {
+			if (mobile.isEmpty() || mobile.length() > 32) {
+				return null;
+			}
+			for (int i = 0; i < mobile.length(); i++) {
+				char c = mobile.charAt(i);
+				if ((c < '0' || c > '9') && (c != '+' || i > 0)) {
+					return null;
+				}
+			}
+			if (!list.isEmpty()) {
+				list.append(',');
+			}
+			list.append('\'').append(mobile).append('\'');
+		}
+		return list.toString();
 	}
 
 	/**

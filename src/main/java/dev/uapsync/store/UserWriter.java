@@ -309,7 +309,7 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 		List<String> mobiles = users.stream().map(NormalizedUser::mobile).distinct().toList();
 		Map<String, Stored> stored = new HashMap<>(mobiles.size() * 2);
 		this.dialect.queryStored(this.jdbc, mobiles, (rs) -> {
-			stored.put(rs.getString(1), new Stored(rs.getString(2), rs.getString(3), rs.getTimestamp(4) != null));
+			stored.put(rs.getString(1), new Stored(rs.getString(2), rs.getString(3), rs.getBoolean(4)));
 		});
 		return stored;
 	}
