@@ -36,6 +36,7 @@ import dev.uapsync.job.SyncSchedule;
 import dev.uapsync.job.SyncStatus;
 
 import dev.uapsync.job.SyncReport;
+import dev.uapsync.store.DataSourceTuning;
 import dev.uapsync.store.H2Snapshot;
 import dev.uapsync.store.SqlDialect;
 import dev.uapsync.store.UserWriter;
@@ -167,7 +168,8 @@ public final class CommandLine {
 		}
 		boolean dryRun = flags.contains("--dry-run");
 		boolean allowMassDelete = flags.contains("--allow-mass-delete");
-		return launch(this.properties, false, (launcher) -> launcher.sync(dryRun, allowMassDelete));
+		return launch(dryRun ? writingNothing(this.properties) : this.properties, false,
+				(launcher) -> launcher.sync(dryRun, allowMassDelete));
 	}
 
 	private int restart(String[] options) {
@@ -232,14 +234,24 @@ public final class CommandLine {
 			this.out.print(asJson ? printer.json() + "\n" : printer.text());
 			return printer.stale() ? FAILED : COMPLETED;
 		};
-		return inApplication(this.properties, false, body, () -> {
+		return inApplication(writingNothing(this.properties), false, body, () -> {
 			// an H2 file database open in a running sync: read a copy of it instead
-			Map<String, Object> snapshot = new HashMap<>(this.properties);
+			Map<String, Object> snapshot = writingNothing(this.properties);
 			snapshot.put(H2Snapshot.PROPERTY, true);
 			snapshot.put("uap.initialize-schema", false);
 			snapshot.put("spring.batch.jdbc.initialize-schema", "never");
 			return inApplication(snapshot, false, body, null);
 		});
+	}
+
+	/**
+	 * Returns settings for a command that writes no user: no folder is made for loading
+	 * users ({@link DataSourceTuning#WRITES_NO_USERS}).
+	 */
+	private static Map<String, Object> writingNothing(Map<String, Object> settings) {
+		Map<String, Object> copy = new HashMap<>(settings);
+		copy.put(DataSourceTuning.WRITES_NO_USERS, true);
+		return copy;
 	}
 
 	/**

@@ -90,6 +90,8 @@ public class UapProperties implements InitializingBean {
 	 * {@code LOAD DATA LOCAL INFILE} when the server allows it ({@code local_infile} on),
 	 * rather than with multi-row {@code INSERT} statements. Default true; false for a
 	 * server, or a proxy before it, that refuses local data loading. No effect on H2.
+	 * Read from the environment by {@code SyncJobConfiguration.dataSourceTuning}, before
+	 * these settings are bound, because the connection pool is set up first.
 	 */
 	private boolean loadData = true;
 

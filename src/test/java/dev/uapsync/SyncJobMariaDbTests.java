@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import dev.uapsync.demo.DemoUsers;
@@ -93,6 +94,25 @@ class SyncJobMariaDbTests extends AbstractSyncJobTests {
 		assertThat(differences(expectedTable(users), table())).isEmpty();
 		assertThat(output.getAll()).contains("New users are inserted with INSERT statements: the server's "
 				+ "local_infile is OFF. SET GLOBAL local_infile = ON");
+	}
+
+	@Test
+	void aLoadTheServerRefusesInMidSyncGoesInByInsertAndLosesNothing(CapturedOutput output) throws IOException {
+		DemoUsers users = new DemoUsers(3000, 53);
+		JdbcTemplate admin = this.database.jdbc();
+		// after the writer has seen local_infile on, before its first chunk
+		serve(users).afterServing(0, () -> admin.execute("SET GLOBAL local_infile = 0"));
+		try {
+			assertThat(run(Map.of(), "sync")).isEqualTo(CommandLine.COMPLETED);
+		}
+		finally {
+			admin.execute("SET GLOBAL local_infile = 1");
+		}
+
+		assertThat(differences(expectedTable(users), table())).isEmpty();
+		assertThat(differences(expectedRejects(users), rejectedRawMobiles())).isEmpty();
+		assertThat(output.getAll()).contains("LOAD DATA LOCAL INFILE of new users was refused")
+			.contains("new users are inserted with INSERT statements for the rest of this sync");
 	}
 
 	/**

@@ -204,6 +204,12 @@ class SyncProcessIT {
 		assertThat(status.exitValue()).as(output).isEqualTo(CommandLine.FAILED);
 		assertThat(output).contains("No sync has completed yet: STALE")
 			.containsPattern("\\n1\\s+manual \\d+\\s+STARTED\\s+");
+		try (Stream<Path> folders = Files.list(this.folder.resolve("tmp"))) {
+			assertThat(folders.map((path) -> path.getFileName().toString()))
+				.as("status, which removes the LOAD DATA folders of ended syncs, leaves the running one's")
+				.filteredOn((name) -> name.startsWith("uap-user-sync-load-" + sync.pid() + "-"))
+				.hasSize(database.url().startsWith("jdbc:mysql:") ? 1 : 0);
+		}
 		this.server.delay(Duration.ZERO);
 		assertThat(sync.waitFor(120, TimeUnit.SECONDS)).isTrue();
 		assertThat(sync.exitValue()).isEqualTo(CommandLine.COMPLETED);

@@ -77,8 +77,9 @@ public class SyncJobConfiguration {
 		if (!loadData.equalsIgnoreCase("true") && !loadData.equalsIgnoreCase("false")) {
 			throw new ConfigurationException("UAP_LOAD_DATA=" + loadData + " is not true or false (default true)");
 		}
+		boolean writesUsers = !environment.getProperty(DataSourceTuning.WRITES_NO_USERS, Boolean.class, false);
 		return new DataSourceTuning(environment.getProperty(H2Snapshot.PROPERTY, Boolean.class, false),
-				Boolean.parseBoolean(loadData));
+				Boolean.parseBoolean(loadData) && writesUsers);
 	}
 
 	@Bean

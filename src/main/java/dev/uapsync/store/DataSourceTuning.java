@@ -1,5 +1,6 @@
 package dev.uapsync.store;
 
+import java.nio.file.Path;
 import java.util.Locale;
 
 import com.zaxxer.hikari.HikariDataSource;
@@ -27,6 +28,12 @@ import org.springframework.beans.factory.config.BeanPostProcessor;
  */
 public class DataSourceTuning implements BeanPostProcessor, DisposableBean {
 
+	/**
+	 * The internal property of a command that writes no user ({@code status}, a dry run),
+	 * which needs no {@link LocalInfileLoader}.
+	 */
+	public static final String WRITES_NO_USERS = "uap.internal.writes-no-users";
+
 	private final boolean h2Snapshot;
 
 	private final boolean loadData;
@@ -38,7 +45,7 @@ public class DataSourceTuning implements BeanPostProcessor, DisposableBean {
 	 * @param h2Snapshot whether to open a read-only copy of an H2 file database instead
 	 * of the database itself ({@link H2Snapshot}), for {@code status} while a sync runs
 	 * @param loadData whether new users may be inserted with {@code LOAD DATA LOCAL
-	 * INFILE} on MySQL and MariaDB
+	 * INFILE} on MySQL and MariaDB: the setting, for a command that writes users
 	 */
 	public DataSourceTuning(boolean h2Snapshot, boolean loadData) {
 		this.h2Snapshot = h2Snapshot;
@@ -57,13 +64,18 @@ public class DataSourceTuning implements BeanPostProcessor, DisposableBean {
 			if (url.startsWith("jdbc:mysql:") && !url.contains("rewriteBatchedStatements")) {
 				dataSource.addDataSourceProperty("rewriteBatchedStatements", "true");
 			}
-			// status reads only; a URL that sets a local infile property keeps it,
-			// without the loader
-			if (url.startsWith("jdbc:mysql:") && this.loadData && !this.h2Snapshot
-					&& !url.toLowerCase(Locale.ROOT).contains("allowloadlocalinfile")) {
-				this.localInfileLoader = LocalInfileLoader.create();
-				dataSource.addDataSourceProperty(LocalInfileLoader.DRIVER_PROPERTY,
-						this.localInfileLoader.folder().toString());
+			if (url.startsWith("jdbc:mysql:")) {
+				LocalInfileLoader.removeLeftOvers(Path.of(System.getProperty("java.io.tmpdir")));
+				// a command that writes nothing needs no loader; a URL or pool that sets
+				// a
+				// local infile property of the driver keeps it, without the loader
+				if (this.loadData && !setsLocalInfile(dataSource)) {
+					this.localInfileLoader = LocalInfileLoader.create();
+					if (this.localInfileLoader != null) {
+						dataSource.addDataSourceProperty(LocalInfileLoader.DRIVER_PROPERTY,
+								this.localInfileLoader.folder().toString());
+					}
+				}
 			}
 			if (url.startsWith("jdbc:h2:")) {
 				// H2 refuses DB_CLOSE_ON_EXIT=FALSE beside AUTO_SERVER=TRUE
@@ -91,6 +103,14 @@ public class DataSourceTuning implements BeanPostProcessor, DisposableBean {
 		if (this.localInfileLoader != null) {
 			this.localInfileLoader.close();
 		}
+	}
+
+	private static boolean setsLocalInfile(HikariDataSource dataSource) {
+		return dataSource.getJdbcUrl().toLowerCase(Locale.ROOT).contains("allowloadlocalinfile")
+				|| dataSource.getDataSourceProperties()
+					.stringPropertyNames()
+					.stream()
+					.anyMatch((name) -> name.toLowerCase(Locale.ROOT).startsWith("allowloadlocalinfile"));
 	}
 
 	private static void setUnlessInUrl(HikariDataSource dataSource, String setting, String value) {

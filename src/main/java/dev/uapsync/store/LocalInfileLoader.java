@@ -2,23 +2,36 @@ package dev.uapsync.store;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.sql.DataTruncation;
+import java.sql.SQLException;
 import java.sql.SQLWarning;
 import java.util.List;
-import java.util.regex.Matcher;
+import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.core.NestedExceptionUtils;
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcOperations;
 import org.springframework.jdbc.core.StatementCallback;
-import org.springframework.util.FileSystemUtils;
 
 import dev.uapsync.user.SyncItem.NormalizedUser;
 
@@ -31,7 +44,10 @@ import dev.uapsync.user.SyncItem.NormalizedUser;
  * Connector/J as {@code allowLoadLocalInfileInPath}: the driver then sends the server
  * files from that folder and from nowhere else, whatever file a server asks for. The
  * driver's {@code allowLoadLocalInfile}, which would let a server read any file the sync
- * can, stays off. The file lives only while its chunk loads.
+ * can, stays off. The file lives only while its chunk loads. The loader holds a lock on a
+ * file in its folder while it lives, so that a later loader can tell the folder of a
+ * killed sync, which may still hold a chunk's file, from that of a running one, and
+ * remove it.
  *
  * <p>
  * {@code LOCAL} makes the server skip a duplicate key and cut a value too long with a
@@ -50,60 +66,142 @@ public final class LocalInfileLoader implements AutoCloseable {
 	 */
 	public static final String DRIVER_PROPERTY = "allowLoadLocalInfileInPath";
 
+	private static final Log logger = LogFactory.getLog(LocalInfileLoader.class);
+
 	private static final String FOLDER_PREFIX = "uap-user-sync-load-";
 
-	private static final Pattern FOLDER_NAME = Pattern.compile(Pattern.quote(FOLDER_PREFIX) + "(\\d+)-\\d+");
+	private static final Pattern FOLDER_NAME = Pattern.compile(Pattern.quote(FOLDER_PREFIX) + "\\d{1,19}-\\d{1,20}");
+
+	private static final String ROWS = "new-users.tsv";
+
+	private static final String LOCK = "lock";
+
+	private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
+
+	/**
+	 * The errors for a {@code LOCAL} load the server does not allow: MySQL's and older
+	 * MariaDB's {@code ER_NOT_ALLOWED_COMMAND}, MySQL 8's
+	 * {@code ER_CLIENT_LOCAL_FILES_DISABLED}, MariaDB's
+	 * {@code ER_LOAD_INFILE_CAPABILITY_DISABLED}.
+	 */
+	private static final Set<Integer> REFUSALS = Set.of(1148, 3948, 4166);
 
 	private final Path folder;
 
 	private final Path file;
 
+	private final FileChannel lock;
+
 	private final ByteArrayOutputStream rows = new ByteArrayOutputStream(1 << 16);
 
-	private LocalInfileLoader(Path folder) {
+	private LocalInfileLoader(Path folder, FileChannel lock) {
 		this.folder = folder;
-		this.file = folder.resolve("new-users.tsv");
+		this.file = folder.resolve(ROWS);
+		this.lock = lock;
 	}
 
 	/**
-	 * Creates a loader with a new folder under {@code java.io.tmpdir}, readable by its
-	 * owner only. First removes the folders that syncs no longer running left there: a
-	 * sync killed while a chunk loaded leaves that chunk's file.
-	 * @return the loader
+	 * Creates a loader with a new folder under {@code java.io.tmpdir}, after removing the
+	 * folders that killed syncs left there.
+	 * @return the loader, or null when no such folder can be made (a line in the log says
+	 * why), so that new users go in with {@code INSERT}
 	 */
-	public static LocalInfileLoader create() {
-		Path temporary = Path.of(System.getProperty("java.io.tmpdir"));
+	public static @Nullable LocalInfileLoader create() {
+		return create(Path.of(System.getProperty("java.io.tmpdir")));
+	}
+
+	static @Nullable LocalInfileLoader create(Path temporary) {
 		removeLeftOvers(temporary);
+		Path folder = null;
 		try {
-			return new LocalInfileLoader(
-					Files.createTempDirectory(temporary, FOLDER_PREFIX + ProcessHandle.current().pid() + "-",
-							PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))));
+			folder = Files.createTempDirectory(temporary, FOLDER_PREFIX + ProcessHandle.current().pid() + "-",
+					ownerOnly());
+			if (folder.toString().contains("'") || folder.toString().contains("\\")) {
+				throw new IOException("its path holds a quote or a backslash");
+			}
+			FileChannel lock = FileChannel.open(folder.resolve(LOCK), StandardOpenOption.CREATE_NEW,
+					StandardOpenOption.WRITE);
+			lock.lock();
+			return new LocalInfileLoader(folder, lock);
+		}
+		catch (IOException | RuntimeException ex) {
+			if (folder != null) {
+				remove(folder);
+			}
+			logger.warn("New users are inserted with INSERT statements: no folder for LOAD DATA LOCAL INFILE "
+					+ "could be made under " + temporary + " (" + ex + "); point java.io.tmpdir at a writable "
+					+ "folder, or set UAP_LOAD_DATA=false to silence this line");
+			return null;
+		}
+	}
+
+	private static FileAttribute<Set<PosixFilePermission>> ownerOnly() {
+		return PosixFilePermissions.asFileAttribute(OWNER_ONLY);
+	}
+
+	/**
+	 * Removes the loader folders of this user under a folder whose loader no longer runs:
+	 * a killed sync leaves its folder, and may leave a chunk's rows in it. A folder
+	 * counts as left over when the lock in it can be taken; links are not followed.
+	 * @param temporary the folder the loaders' folders are in
+	 */
+	public static void removeLeftOvers(Path temporary) {
+		UserPrincipal me;
+		try {
+			me = FileSystems.getDefault()
+				.getUserPrincipalLookupService()
+				.lookupPrincipalByName(System.getProperty("user.name"));
+		}
+		catch (IOException | RuntimeException ex) {
+			return;
+		}
+		// never this process's own: closing a channel on a file drops the locks this
+		// process holds on it, its live loaders' among them
+		String own = FOLDER_PREFIX + ProcessHandle.current().pid() + "-";
+		try (Stream<Path> entries = Files.list(temporary)) {
+			entries
+				.filter((entry) -> FOLDER_NAME.matcher(entry.getFileName().toString()).matches()
+						&& !entry.getFileName().toString().startsWith(own))
+				.forEach((entry) -> removeIfLeftOver(entry, me));
+		}
+		catch (IOException | RuntimeException ex) {
+			// nothing to remove from a folder that cannot be listed
+		}
+	}
+
+	private static void removeIfLeftOver(Path entry, UserPrincipal me) {
+		try {
+			if (!Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)
+					|| !me.equals(Files.getOwner(entry, LinkOption.NOFOLLOW_LINKS))
+					|| !Files.isRegularFile(entry.resolve(LOCK), LinkOption.NOFOLLOW_LINKS)) {
+				return;
+			}
+			try (FileChannel channel = FileChannel.open(entry.resolve(LOCK), StandardOpenOption.WRITE,
+					LinkOption.NOFOLLOW_LINKS); FileLock lock = channel.tryLock()) {
+				if (lock == null) {
+					return;
+				}
+				Files.deleteIfExists(entry.resolve(ROWS));
+			}
+			remove(entry);
+		}
+		catch (IOException | OverlappingFileLockException ex) {
+			// in use by this process, or not ours to remove
+		}
+	}
+
+	/**
+	 * Deletes a loader folder: the two files a loader makes, then the folder, which stays
+	 * when anything else is in it.
+	 */
+	private static void remove(Path folder) {
+		try {
+			Files.deleteIfExists(folder.resolve(ROWS));
+			Files.deleteIfExists(folder.resolve(LOCK));
+			Files.deleteIfExists(folder);
 		}
 		catch (IOException ex) {
-			throw new UncheckedIOException("Cannot create a folder for LOAD DATA under java.io.tmpdir ("
-					+ System.getProperty("java.io.tmpdir") + "): make it writable, or set UAP_LOAD_DATA=false", ex);
-		}
-	}
-
-	/**
-	 * Removes the loader folders whose process has ended, where this user may.
-	 */
-	private static void removeLeftOvers(Path temporary) {
-		try (Stream<Path> entries = Files.list(temporary)) {
-			entries.filter((entry) -> {
-				Matcher name = FOLDER_NAME.matcher(entry.getFileName().toString());
-				return name.matches() && ProcessHandle.of(Long.parseLong(name.group(1))).isEmpty();
-			}).forEach((entry) -> {
-				try {
-					FileSystemUtils.deleteRecursively(entry);
-				}
-				catch (IOException ex) {
-					// another user's, or going already
-				}
-			});
-		}
-		catch (IOException | UncheckedIOException ex) {
-			// nothing to remove from an unreadable folder
+			// left under java.io.tmpdir; the next loader tries again
 		}
 	}
 
@@ -119,11 +217,17 @@ public final class LocalInfileLoader implements AutoCloseable {
 	 * Tells whether the server accepts {@code LOAD DATA LOCAL} ({@code local_infile}, on
 	 * by default on MariaDB, off on MySQL 8).
 	 * @param jdbc operations on the database
-	 * @return whether the server's {@code local_infile} is on
+	 * @return whether the server's {@code local_infile} is on; false when it cannot be
+	 * read
 	 */
 	static boolean serverAllows(JdbcOperations jdbc) {
-		Integer localInfile = jdbc.queryForObject("SELECT @@local_infile", Integer.class);
-		return localInfile != null && localInfile == 1;
+		try {
+			Integer localInfile = jdbc.queryForObject("SELECT @@local_infile", Integer.class);
+			return localInfile != null && localInfile == 1;
+		}
+		catch (DataAccessException ex) {
+			return false;
+		}
 	}
 
 	/**
@@ -131,8 +235,10 @@ public final class LocalInfileLoader implements AutoCloseable {
 	 * @param jdbc the operations of the chunk's transaction
 	 * @param users the users, each mobile once, none stored yet
 	 * @param jobInstanceId the pass that saw them
-	 * @throws LoadDataException when the server refuses the load, stores fewer rows than
-	 * sent, or warns of a value it changed
+	 * @throws LoadDataException when the server stores fewer rows than sent or warns of a
+	 * value it changed, when the rows cannot be written to the folder, or, as
+	 * {@link LoadDataException#isRefusal() a refusal}, when the server or the driver
+	 * refuses the load before storing anything
 	 */
 	void insert(JdbcOperations jdbc, List<NormalizedUser> users, long jobInstanceId) {
 		this.rows.reset();
@@ -150,7 +256,12 @@ public final class LocalInfileLoader implements AutoCloseable {
 				+ "(mobile, name, english_name) SET created_at = CURRENT_TIMESTAMP(3), "
 				+ "updated_at = CURRENT_TIMESTAMP(3), last_seen_instance = " + jobInstanceId;
 		try {
-			Files.write(this.file, this.rows.toByteArray());
+			if (!Files.isDirectory(this.folder, LinkOption.NOFOLLOW_LINKS)) {
+				// removed beside the sync, by a cleaner of old temporary files
+				Files.createDirectory(this.folder, ownerOnly());
+			}
+			Files.write(this.file, this.rows.toByteArray(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+					StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS);
 			jdbc.execute((StatementCallback<Void>) (statement) -> {
 				long stored = statement.executeLargeUpdate(sql);
 				SQLWarning warning = statement.getWarnings();
@@ -162,19 +273,40 @@ public final class LocalInfileLoader implements AutoCloseable {
 			});
 		}
 		catch (IOException ex) {
-			throw new UncheckedIOException("Cannot write the users to load to " + this.file, ex);
+			throw LoadDataException.unwritable(this.folder, ex);
 		}
 		catch (DataAccessException ex) {
-			throw LoadDataException.refused(ex);
+			Throwable cause = NestedExceptionUtils.getMostSpecificCause(ex);
+			if (cause instanceof DataTruncation truncation) {
+				// the driver's check of the server's warnings, before getWarnings
+				throw LoadDataException.incomplete(-1, users.size(), truncation.getMessage());
+			}
+			if (isRefusal(cause)) {
+				throw LoadDataException.refused(ex);
+			}
+			throw ex;
 		}
 		finally {
 			try {
 				Files.deleteIfExists(this.file);
 			}
 			catch (IOException ex) {
-				// the folder goes when the sync ends
+				// removed with the folder when the sync ends
 			}
 		}
+	}
+
+	/**
+	 * Tells whether a failure is the server's or the driver's refusal of a local load:
+	 * the server's error codes, or the driver's own messages, which carry no code.
+	 */
+	private static boolean isRefusal(Throwable cause) {
+		if (cause instanceof SQLException sql && REFUSALS.contains(sql.getErrorCode())) {
+			return true;
+		}
+		String message = String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT);
+		return message.contains("load data local infile") || message.contains("safe path")
+				|| message.contains(DRIVER_PROPERTY.toLowerCase(Locale.ROOT));
 	}
 
 	/**
@@ -208,16 +340,17 @@ public final class LocalInfileLoader implements AutoCloseable {
 	}
 
 	/**
-	 * Removes the folder.
+	 * Releases the lock and removes the folder.
 	 */
 	@Override
 	public void close() {
 		try {
-			FileSystemUtils.deleteRecursively(this.folder);
+			this.lock.close();
 		}
 		catch (IOException ex) {
-			// left under java.io.tmpdir, empty unless a load was cut off
+			// closing releases the lock either way
 		}
+		remove(this.folder);
 	}
 
 }

@@ -299,7 +299,19 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 		List<NormalizedUser> inserts = new ArrayList<>(fresh.size());
 		List<NormalizedUser> upserts = new ArrayList<>(written.size() - fresh.size());
 		written.forEach((mobile, user) -> (fresh.contains(mobile) ? inserts : upserts).add(user));
-		this.loader.insert(this.jdbc.getJdbcOperations(), inserts, this.jobInstanceId);
+		try {
+			this.loader.insert(this.jdbc.getJdbcOperations(), inserts, this.jobInstanceId);
+		}
+		catch (LoadDataException ex) {
+			if (!ex.isRefusal()) {
+				throw ex;
+			}
+			// nothing was stored: the chunk's transaction goes on, with INSERT from here
+			logger.warn(ex.getMessage() + "; new users are inserted with INSERT statements for the rest of this "
+					+ "sync; set UAP_LOAD_DATA=false to silence this line");
+			this.loadData = false;
+			upserts.addAll(inserts);
+		}
 		if (!upserts.isEmpty()) {
 			this.dialect.upsert(this.jdbc.getJdbcOperations(), upserts, this.jobInstanceId);
 		}

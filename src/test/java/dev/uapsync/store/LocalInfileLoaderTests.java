@@ -43,6 +43,7 @@ class LocalInfileLoaderTests {
 	void open() {
 		this.database = TestDatabase.mariaDb();
 		this.loader = LocalInfileLoader.create();
+		assertThat(this.loader).isNotNull();
 		this.dataSource = new SingleConnectionDataSource(this.database.url(), "root", "", true);
 		Properties properties = new Properties();
 		properties.setProperty(LocalInfileLoader.DRIVER_PROPERTY, this.loader.folder().toString());
@@ -55,9 +56,15 @@ class LocalInfileLoaderTests {
 
 	@AfterEach
 	void close() {
-		this.dataSource.destroy();
-		this.loader.close();
-		this.database.close();
+		if (this.dataSource != null) {
+			this.dataSource.destroy();
+		}
+		if (this.loader != null) {
+			this.loader.close();
+		}
+		if (this.database != null) {
+			this.database.close();
+		}
 	}
 
 	@Test
@@ -89,7 +96,8 @@ class LocalInfileLoaderTests {
 				List.of(new NormalizedUser("13800000001", "Li Lei", "Lei Li")), 1));
 
 		try (var files = Files.list(this.loader.folder())) {
-			assertThat(files).isEmpty();
+			assertThat(files.map((file) -> file.getFileName().toString())).as("the lock, and no rows")
+				.containsExactly("lock");
 		}
 		this.loader.close();
 		assertThat(this.loader.folder()).doesNotExist();
@@ -100,15 +108,39 @@ class LocalInfileLoaderTests {
 		Path outside = Files.createTempFile("uap-user-sync-secret", ".tsv");
 		try {
 			Files.writeString(outside, "13900000000\tsecret\tsecret\n");
+			String sneaking = this.loader.folder().resolve("..").resolve(outside.getFileName()).toString();
 
-			assertThatExceptionOfType(Exception.class).isThrownBy(() -> this.jdbc
-				.execute("LOAD DATA LOCAL INFILE '" + outside + "' INTO TABLE uap_user (mobile, name, english_name)"));
+			for (String path : List.of(outside.toString(), sneaking)) {
+				assertThatExceptionOfType(Exception.class)
+					.isThrownBy(() -> this.jdbc.execute(
+							"LOAD DATA LOCAL INFILE '" + path + "' INTO TABLE uap_user (mobile, name, english_name)"))
+					.withStackTraceContaining("is not under the safe path");
+			}
 
 			assertThat(this.jdbc.queryForObject("SELECT COUNT(*) FROM uap_user", Integer.class)).isZero();
 		}
 		finally {
 			Files.delete(outside);
 		}
+	}
+
+	@Test
+	void aLoadTheServerRefusesIsARefusalAndTheTransactionGoesOn() {
+		this.jdbc.execute("SET GLOBAL local_infile = 0");
+		try {
+			this.transaction.executeWithoutResult((status) -> {
+				assertThatExceptionOfType(LoadDataException.class).isThrownBy(
+						() -> this.loader.insert(this.jdbc, List.of(new NormalizedUser("13800000001", "A", null)), 7))
+					.matches(LoadDataException::isRefusal);
+				this.jdbc.update("INSERT INTO uap_user (mobile, name, created_at, updated_at) "
+						+ "VALUES ('13800000001', 'A', NOW(3), NOW(3))");
+			});
+		}
+		finally {
+			this.jdbc.execute("SET GLOBAL local_infile = 1");
+		}
+
+		assertThat(this.jdbc.queryForObject("SELECT COUNT(*) FROM uap_user", Integer.class)).isOne();
 	}
 
 	@Test
