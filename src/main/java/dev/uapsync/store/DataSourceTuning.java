@@ -66,9 +66,8 @@ public class DataSourceTuning implements BeanPostProcessor, DisposableBean {
 			}
 			if (url.startsWith("jdbc:mysql:")) {
 				LocalInfileLoader.removeLeftOvers(Path.of(System.getProperty("java.io.tmpdir")));
-				// a command that writes nothing needs no loader; a URL or pool that sets
-				// a
-				// local infile property of the driver keeps it, without the loader
+				// a command that writes nothing needs no loader; a URL or pool
+				// that sets a driver local infile property keeps it, and no loader
 				if (this.loadData && !setsLocalInfile(dataSource)) {
 					this.localInfileLoader = LocalInfileLoader.create();
 					if (this.localInfileLoader != null) {

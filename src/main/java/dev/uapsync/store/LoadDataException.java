@@ -42,8 +42,10 @@ public class LoadDataException extends RuntimeException {
 	}
 
 	static LoadDataException refused(DataAccessException cause) {
-		return new LoadDataException("LOAD DATA LOCAL INFILE of new users was refused ("
-				+ NestedExceptionUtils.getMostSpecificCause(cause).getMessage() + ")", cause, true);
+		String reason = String.valueOf(NestedExceptionUtils.getMostSpecificCause(cause).getMessage());
+		return new LoadDataException(
+				"LOAD DATA LOCAL INFILE of new users was refused (" + reason.lines().findFirst().orElse(reason) + ")",
+				cause, true);
 	}
 
 	static LoadDataException unwritable(Path folder, IOException cause) {

@@ -10,6 +10,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
@@ -21,6 +22,7 @@ import java.sql.SQLWarning;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -72,6 +74,13 @@ public final class LocalInfileLoader implements AutoCloseable {
 
 	private static final Pattern FOLDER_NAME = Pattern.compile(Pattern.quote(FOLDER_PREFIX) + "\\d{1,19}-\\d{1,20}");
 
+	private static final String STAGING_PREFIX = "uap-user-sync-stage-";
+
+	/**
+	 * The folders of this process's living loaders.
+	 */
+	private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
+
 	private static final String ROWS = "new-users.tsv";
 
 	private static final String LOCK = "lock";
@@ -90,7 +99,7 @@ public final class LocalInfileLoader implements AutoCloseable {
 
 	private final Path file;
 
-	private final FileChannel lock;
+	private FileChannel lock;
 
 	private final ByteArrayOutputStream rows = new ByteArrayOutputStream(1 << 16);
 
@@ -101,8 +110,7 @@ public final class LocalInfileLoader implements AutoCloseable {
 	}
 
 	/**
-	 * Creates a loader with a new folder under {@code java.io.tmpdir}, after removing the
-	 * folders that killed syncs left there.
+	 * Creates a loader with a new folder under {@code java.io.tmpdir}.
 	 * @return the loader, or null when no such folder can be made (a line in the log says
 	 * why), so that new users go in with {@code INSERT}
 	 */
@@ -111,22 +119,27 @@ public final class LocalInfileLoader implements AutoCloseable {
 	}
 
 	static @Nullable LocalInfileLoader create(Path temporary) {
-		removeLeftOvers(temporary);
-		Path folder = null;
+		Path staging = null;
 		try {
-			folder = Files.createTempDirectory(temporary, FOLDER_PREFIX + ProcessHandle.current().pid() + "-",
+			// locked under a name no cleaner looks at, then given the loader's name: a
+			// folder by that name always holds its lock
+			staging = Files.createTempDirectory(temporary, STAGING_PREFIX + ProcessHandle.current().pid() + "-",
 					ownerOnly());
-			if (folder.toString().contains("'") || folder.toString().contains("\\")) {
+			if (staging.toString().contains("'") || staging.toString().contains("\\")) {
 				throw new IOException("its path holds a quote or a backslash");
 			}
-			FileChannel lock = FileChannel.open(folder.resolve(LOCK), StandardOpenOption.CREATE_NEW,
+			FileChannel lock = FileChannel.open(staging.resolve(LOCK), StandardOpenOption.CREATE_NEW,
 					StandardOpenOption.WRITE);
 			lock.lock();
+			Path folder = temporary
+				.resolve(FOLDER_PREFIX + staging.getFileName().toString().substring(STAGING_PREFIX.length()));
+			Files.move(staging, folder, StandardCopyOption.ATOMIC_MOVE);
+			LIVE.add(folder);
 			return new LocalInfileLoader(folder, lock);
 		}
 		catch (IOException | RuntimeException ex) {
-			if (folder != null) {
-				remove(folder);
+			if (staging != null) {
+				remove(staging);
 			}
 			logger.warn("New users are inserted with INSERT statements: no folder for LOAD DATA LOCAL INFILE "
 					+ "could be made under " + temporary + " (" + ex + "); point java.io.tmpdir at a writable "
@@ -146,26 +159,45 @@ public final class LocalInfileLoader implements AutoCloseable {
 	 * @param temporary the folder the loaders' folders are in
 	 */
 	public static void removeLeftOvers(Path temporary) {
-		UserPrincipal me;
-		try {
-			me = FileSystems.getDefault()
-				.getUserPrincipalLookupService()
-				.lookupPrincipalByName(System.getProperty("user.name"));
-		}
-		catch (IOException | RuntimeException ex) {
+		UserPrincipal me = currentUser(temporary);
+		if (me == null) {
 			return;
 		}
-		// never this process's own: closing a channel on a file drops the locks this
-		// process holds on it, its live loaders' among them
-		String own = FOLDER_PREFIX + ProcessHandle.current().pid() + "-";
 		try (Stream<Path> entries = Files.list(temporary)) {
-			entries
-				.filter((entry) -> FOLDER_NAME.matcher(entry.getFileName().toString()).matches()
-						&& !entry.getFileName().toString().startsWith(own))
+			// never a folder of a loader of this process: closing a channel on a file
+			// drops the locks this process holds on it
+			entries.filter((entry) -> FOLDER_NAME.matcher(entry.getFileName().toString()).matches())
+				.filter((entry) -> !LIVE.contains(entry))
 				.forEach((entry) -> removeIfLeftOver(entry, me));
 		}
 		catch (IOException | RuntimeException ex) {
 			// nothing to remove from a folder that cannot be listed
+		}
+	}
+
+	/**
+	 * Returns the user this process runs as: by name, or, where the name is unknown to
+	 * the system (a container's random user), as the owner of a file it makes.
+	 */
+	private static @Nullable UserPrincipal currentUser(Path temporary) {
+		try {
+			return FileSystems.getDefault()
+				.getUserPrincipalLookupService()
+				.lookupPrincipalByName(System.getProperty("user.name"));
+		}
+		catch (IOException | RuntimeException ex) {
+			try {
+				Path probe = Files.createTempFile(temporary, STAGING_PREFIX, ".owner");
+				try {
+					return Files.getOwner(probe);
+				}
+				finally {
+					Files.delete(probe);
+				}
+			}
+			catch (IOException | RuntimeException probeFailure) {
+				return null;
+			}
 		}
 	}
 
@@ -178,12 +210,11 @@ public final class LocalInfileLoader implements AutoCloseable {
 			}
 			try (FileChannel channel = FileChannel.open(entry.resolve(LOCK), StandardOpenOption.WRITE,
 					LinkOption.NOFOLLOW_LINKS); FileLock lock = channel.tryLock()) {
-				if (lock == null) {
-					return;
+				if (lock != null) {
+					// while the lock is held, so that no loader can be using the folder
+					remove(entry);
 				}
-				Files.deleteIfExists(entry.resolve(ROWS));
 			}
-			remove(entry);
 		}
 		catch (IOException | OverlappingFileLockException ex) {
 			// in use by this process, or not ours to remove
@@ -259,6 +290,10 @@ public final class LocalInfileLoader implements AutoCloseable {
 			if (!Files.isDirectory(this.folder, LinkOption.NOFOLLOW_LINKS)) {
 				// removed beside the sync, by a cleaner of old temporary files
 				Files.createDirectory(this.folder, ownerOnly());
+				this.lock.close();
+				this.lock = FileChannel.open(this.folder.resolve(LOCK), StandardOpenOption.CREATE_NEW,
+						StandardOpenOption.WRITE);
+				this.lock.lock();
 			}
 			Files.write(this.file, this.rows.toByteArray(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
 					StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS);
@@ -297,16 +332,18 @@ public final class LocalInfileLoader implements AutoCloseable {
 	}
 
 	/**
-	 * Tells whether a failure is the server's or the driver's refusal of a local load:
-	 * the server's error codes, or the driver's own messages, which carry no code.
+	 * Tells whether a failure is the server's or the driver's refusal of a local load,
+	 * before any row was sent: the server's error codes, or the driver's own messages
+	 * (which carry no code) for a load it does not allow, or a file outside the allowed
+	 * folder or the folder missing. A failure while the rows are sent is none.
 	 */
 	private static boolean isRefusal(Throwable cause) {
 		if (cause instanceof SQLException sql && REFUSALS.contains(sql.getErrorCode())) {
 			return true;
 		}
 		String message = String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT);
-		return message.contains("load data local infile") || message.contains("safe path")
-				|| message.contains(DRIVER_PROPERTY.toLowerCase(Locale.ROOT));
+		return message.contains("server asked for stream") || message.contains("is not under the safe path")
+				|| message.contains("specified in '" + DRIVER_PROPERTY.toLowerCase(Locale.ROOT) + "'");
 	}
 
 	/**
@@ -350,6 +387,7 @@ public final class LocalInfileLoader implements AutoCloseable {
 		catch (IOException ex) {
 			// closing releases the lock either way
 		}
+		LIVE.remove(this.folder);
 		remove(this.folder);
 	}
 

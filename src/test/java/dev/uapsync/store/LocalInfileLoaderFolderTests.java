@@ -43,11 +43,13 @@ class LocalInfileLoaderFolderTests {
 		Path left = Files.createDirectory(this.temporary.resolve("uap-user-sync-load-4242-77"));
 		Files.createFile(left.resolve("lock"));
 		Files.writeString(left.resolve("new-users.tsv"), "13800000000\tLi Lei\t\\N\n");
+		LocalInfileLoader living = LocalInfileLoader.create(this.temporary);
 
-		LocalInfileLoader loader = LocalInfileLoader.create(this.temporary);
+		LocalInfileLoader.removeLeftOvers(this.temporary);
 
 		assertThat(left).doesNotExist();
-		loader.close();
+		assertThat(living.folder()).as("this process's living loader's").exists();
+		living.close();
 	}
 
 	@Test
@@ -62,15 +64,13 @@ class LocalInfileLoaderFolderTests {
 		Files.createFile(otherFiles.resolve("lock"));
 		Files.writeString(otherFiles.resolve("notes.txt"), "not the loader's");
 
-		LocalInfileLoader loader = LocalInfileLoader.create(this.temporary);
+		LocalInfileLoader.removeLeftOvers(this.temporary);
 
-		assertThat(loader).isNotNull();
 		assertThat(link).exists();
 		assertThat(elsewhere.resolve("new-users.tsv")).hasContent("keep me");
 		assertThat(noLock).exists();
 		assertThat(hugeNumber).exists();
 		assertThat(otherFiles.resolve("notes.txt")).hasContent("not the loader's");
-		loader.close();
 	}
 
 	@Test
