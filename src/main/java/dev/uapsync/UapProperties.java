@@ -13,7 +13,9 @@ import org.springframework.scheduling.support.CronExpression;
 /**
  * Every setting of uap-user-sync, bound from the {@code uap.*} properties. Each has an
  * environment variable of the relaxed form: {@code uap.page-size} is
- * {@code UAP_PAGE_SIZE}.
+ * {@code UAP_PAGE_SIZE}. One more, {@code uap.load-data}, is read from the environment by
+ * {@code SyncJobConfiguration.dataSourceTuning}, since the connection pool is set up
+ * before these settings are bound.
  *
  * <p>
  * Values are checked when the application starts, so that a bad one fails before the
@@ -84,16 +86,6 @@ public class UapProperties implements InitializingBean {
 	 * may not create tables.
 	 */
 	private boolean initializeSchema = true;
-
-	/**
-	 * Whether new users are inserted into MySQL and MariaDB with
-	 * {@code LOAD DATA LOCAL INFILE} when the server allows it ({@code local_infile} on),
-	 * rather than with multi-row {@code INSERT} statements. Default true; false for a
-	 * server, or a proxy before it, that refuses local data loading. No effect on H2.
-	 * Read from the environment by {@code SyncJobConfiguration.dataSourceTuning}, before
-	 * these settings are bound, because the connection pool is set up first.
-	 */
-	private boolean loadData = true;
 
 	private final Http http = new Http();
 
@@ -175,14 +167,6 @@ public class UapProperties implements InitializingBean {
 
 	public void setInitializeSchema(boolean initializeSchema) {
 		this.initializeSchema = initializeSchema;
-	}
-
-	public boolean isLoadData() {
-		return this.loadData;
-	}
-
-	public void setLoadData(boolean loadData) {
-		this.loadData = loadData;
 	}
 
 	public Http getHttp() {
