@@ -2,6 +2,8 @@ package dev.uapsync;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -61,6 +63,46 @@ class SyncJobMariaDbTests extends AbstractSyncJobTests {
 		assertThat(loads() - loadsBefore).as("one LOAD DATA per chunk of 250").isEqualTo(12);
 		assertThat(differences(expectedTable(users), table())).isEmpty();
 		assertThat(output.getAll()).doesNotContain("local_infile");
+	}
+
+	@Test
+	void aChunkAfterAllNewOnesIsLoadedWithoutALookUpUnlessItHoldsStoredUsers(CapturedOutput output) throws IOException {
+		DemoUsers users = new DemoUsers(3000, 43);
+		serve(users);
+		assertThat(run(Map.of(), "sync")).isEqualTo(CommandLine.COMPLETED);
+		// the first two chunks of 250 are new again; the third holds, besides new users,
+		// a
+		// stored user, a renamed one and a soft-deleted one
+		JdbcTemplate admin = this.database.jdbc();
+		List<String> third = new ArrayList<>();
+		for (long index = 0; index < 750; index++) {
+			DemoUsers.DemoUser user = users.user(index);
+			if (user.isReject()) {
+				continue;
+			}
+			if (index < 500 || third.size() >= 3) {
+				admin.update("DELETE FROM uap_user WHERE mobile = ?", user.mobile());
+			}
+			else {
+				third.add(user.mobile());
+			}
+		}
+		admin.update("UPDATE uap_user SET name = 'Old name' WHERE mobile = ?", third.get(1));
+		admin.update("UPDATE uap_user SET deleted_at = CURRENT_TIMESTAMP(3) WHERE mobile = ?", third.get(2));
+		int stored = admin.queryForObject("SELECT COUNT(*) FROM uap_user", Integer.class);
+		long loadsBefore = loads();
+
+		assertThat(run(Map.of(), "sync")).isEqualTo(CommandLine.COMPLETED);
+
+		assertThat(differences(expectedTable(users), table())).isEmpty();
+		int inserted = expectedTable(users).size() - stored;
+		assertThat(output.getOut()).contains("Sync 2 COMPLETED")
+			.contains("read 3000, inserted " + inserted + ", updated 1, unchanged " + (stored - 1) + ", rejected "
+					+ expectedRejects(users).size() + ", soft-deleted 0, restored 1");
+		assertThat(loads() - loadsBefore)
+			.as("the first chunk after its look-up, the second without, the third tried, undone, then after its "
+					+ "look-up")
+			.isEqualTo(4);
 	}
 
 	@Test

@@ -19,6 +19,7 @@ import java.nio.file.attribute.UserPrincipal;
 import java.sql.DataTruncation;
 import java.sql.SQLException;
 import java.sql.SQLWarning;
+import java.sql.Savepoint;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -82,6 +83,9 @@ public final class LocalInfileLoader implements AutoCloseable {
 	private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
 
 	private static final String ROWS = "new-users.tsv";
+
+	// hexadecimal separators mean the same with or without NO_BACKSLASH_ESCAPES
+	private static final String FORMAT = "FIELDS TERMINATED BY X'09' ESCAPED BY X'5C' LINES TERMINATED BY X'0A' ";
 
 	private static final String LOCK = "lock";
 
@@ -272,6 +276,49 @@ public final class LocalInfileLoader implements AutoCloseable {
 	 * refuses the load before storing anything
 	 */
 	void insert(JdbcOperations jdbc, List<NormalizedUser> users, long jobInstanceId) {
+		load(jdbc, users, into(jobInstanceId), Check.STRICT);
+	}
+
+	/**
+	 * Inserts users that may be stored already, all or none: when the server stores fewer
+	 * rows than sent (a user was stored, the load skipped it) or warns, the chunk's
+	 * transaction is rolled back to where it was before the load, and nothing is
+	 * inserted.
+	 * @param jdbc the operations of the chunk's transaction
+	 * @param users the users, each mobile once
+	 * @param jobInstanceId the pass that saw them
+	 * @return whether every user was inserted; false when none was
+	 * @throws LoadDataException when the rows cannot be written to the folder, or, as
+	 * {@link LoadDataException#isRefusal() a refusal}, when the server or the driver
+	 * refuses the load before storing anything
+	 */
+	boolean insertIfAllNew(JdbcOperations jdbc, List<NormalizedUser> users, long jobInstanceId) {
+		return load(jdbc, users, into(jobInstanceId), Check.ROLL_BACK);
+	}
+
+	private static String into(long jobInstanceId) {
+		return "uap_user CHARACTER SET utf8mb4 " + FORMAT + "(mobile, name, english_name) SET created_at = "
+				+ "CURRENT_TIMESTAMP(3), updated_at = CURRENT_TIMESTAMP(3), last_seen_instance = " + jobInstanceId;
+	}
+
+	/**
+	 * What a load does when the server stores fewer rows than sent or warns.
+	 */
+	private enum Check {
+
+		/**
+		 * Throw {@link LoadDataException#incomplete}.
+		 */
+		STRICT,
+
+		/**
+		 * Roll the transaction back to before the load and return false.
+		 */
+		ROLL_BACK
+
+	}
+
+	private boolean load(JdbcOperations jdbc, List<NormalizedUser> users, String into, Check check) {
 		this.rows.reset();
 		for (NormalizedUser user : users) {
 			field(user.mobile());
@@ -281,11 +328,7 @@ public final class LocalInfileLoader implements AutoCloseable {
 			field(user.englishName());
 			this.rows.write('\n');
 		}
-		// hexadecimal separators mean the same with or without NO_BACKSLASH_ESCAPES
-		String sql = "LOAD DATA LOCAL INFILE '" + this.file + "' INTO TABLE uap_user CHARACTER SET utf8mb4 "
-				+ "FIELDS TERMINATED BY X'09' ESCAPED BY X'5C' LINES TERMINATED BY X'0A' "
-				+ "(mobile, name, english_name) SET created_at = CURRENT_TIMESTAMP(3), "
-				+ "updated_at = CURRENT_TIMESTAMP(3), last_seen_instance = " + jobInstanceId;
+		String sql = "LOAD DATA LOCAL INFILE '" + this.file + "' INTO TABLE " + into;
 		try {
 			if (!Files.isDirectory(this.folder, LinkOption.NOFOLLOW_LINKS)) {
 				// removed beside the sync, by a cleaner of old temporary files
@@ -297,15 +340,33 @@ public final class LocalInfileLoader implements AutoCloseable {
 			}
 			Files.write(this.file, this.rows.toByteArray(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
 					StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS);
-			jdbc.execute((StatementCallback<Void>) (statement) -> {
-				long stored = statement.executeLargeUpdate(sql);
-				SQLWarning warning = statement.getWarnings();
-				if (stored != users.size() || warning != null) {
+			Boolean all = jdbc.execute((StatementCallback<Boolean>) (statement) -> {
+				Savepoint before = (check == Check.ROLL_BACK) ? statement.getConnection().setSavepoint() : null;
+				long stored;
+				SQLWarning warning;
+				try {
+					stored = statement.executeLargeUpdate(sql);
+					warning = statement.getWarnings();
+				}
+				catch (DataTruncation truncation) {
+					// the driver's check of the server's warnings, before getWarnings
+					if (check == Check.STRICT) {
+						throw truncation;
+					}
+					stored = -1;
+					warning = truncation;
+				}
+				if (stored == users.size() && warning == null) {
+					return true;
+				}
+				if (check == Check.STRICT) {
 					throw LoadDataException.incomplete(stored, users.size(),
 							(warning != null) ? warning.getMessage() : null);
 				}
-				return null;
+				statement.getConnection().rollback(before);
+				return false;
 			});
+			return Boolean.TRUE.equals(all);
 		}
 		catch (IOException ex) {
 			throw LoadDataException.unwritable(this.folder, ex);
@@ -313,7 +374,6 @@ public final class LocalInfileLoader implements AutoCloseable {
 		catch (DataAccessException ex) {
 			Throwable cause = NestedExceptionUtils.getMostSpecificCause(ex);
 			if (cause instanceof DataTruncation truncation) {
-				// the driver's check of the server's warnings, before getWarnings
 				throw LoadDataException.incomplete(-1, users.size(), truncation.getMessage());
 			}
 			if (isRefusal(cause)) {

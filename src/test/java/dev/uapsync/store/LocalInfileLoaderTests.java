@@ -88,6 +88,32 @@ class LocalInfileLoaderTests {
 	}
 
 	@Test
+	void aTentativeLoadStoresAllTheUsersOrNoneAndTheTransactionGoesOn() {
+		this.jdbc.update("INSERT INTO uap_user (mobile, name, created_at, updated_at) VALUES ('13800000002', 'Stored', "
+				+ "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)");
+		List<NormalizedUser> oneStored = List.of(new NormalizedUser("13800000001", "New", null),
+				new NormalizedUser("13800000002", "Stored again", null),
+				new NormalizedUser("13800000003", "New too", null));
+		List<NormalizedUser> allNew = List.of(new NormalizedUser("13800000004", "A", null),
+				new NormalizedUser("13800000005", "B", "b"));
+		List<Boolean> results = new ArrayList<>();
+
+		this.transaction.executeWithoutResult((status) -> {
+			this.jdbc.update("UPDATE uap_user SET english_name = 'before the load' WHERE mobile = '13800000002'");
+			results.add(this.loader.insertIfAllNew(this.jdbc, oneStored, 7));
+			results.add(this.loader.insertIfAllNew(this.jdbc, allNew, 7));
+		});
+
+		assertThat(results).containsExactly(false, true);
+		assertThat(this.jdbc
+			.queryForList("SELECT mobile, name, english_name, last_seen_instance FROM uap_user " + "ORDER BY mobile"))
+			.map((row) -> row.values().toString())
+			.as("nothing of the first load, the whole second one, and what the transaction did before")
+			.containsExactly("[13800000002, Stored, before the load, null]", "[13800000004, A, null, 7]",
+					"[13800000005, B, b, 7]");
+	}
+
+	@Test
 	void theRowsFileLivesOnlyDuringItsLoadInAFolderOnlyItsOwnerCanRead() throws Exception {
 		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(this.loader.folder())))
 			.isEqualTo("rwx------");
