@@ -32,6 +32,8 @@ jar="$(absolute "${UAP_SYNC_JAR:-$here/../target/uap-user-sync.jar}")"
 app="$(absolute "${UAP_SYNC_APP:-$(dirname "$jar")/app}")"
 archive="$app/uap-user-sync.jsa"
 stamp="$app/prepared-from.cksum"
+# the extracted jar keeps the name of the jar it came from
+thin="$app/$(basename "$jar")"
 marker="$app/.made-by-prepare"
 
 if [ ! -f "$jar" ]; then
@@ -55,7 +57,7 @@ if [ "${1:-}" = prepare ]; then
 	: >"$marker"
 	# the training run: a whole demo sync, so that the job's own classes are archived too
 	(cd "$scratch" && env -i PATH="$PATH" HOME="$scratch" SPRING_DATASOURCE_URL="jdbc:h2:file:$scratch/demo" \
-		java -XX:ArchiveClassesAtExit="$archive" -jar "$app/uap-user-sync.jar" demo >"$scratch/training.log" 2>&1) \
+		java -XX:ArchiveClassesAtExit="$archive" -jar "$thin" demo >"$scratch/training.log" 2>&1) \
 		|| { echo "The training run failed:" >&2; tail -5 "$scratch/training.log" >&2; exit 1; }
 	cksum <"$jar" >"$stamp"
 	echo "Prepared $app; commands now start from $archive"
@@ -64,7 +66,7 @@ fi
 
 launch=(-jar "$jar")
 if [ -f "$archive" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(cksum <"$jar")" ]; then
-	launch=(-XX:SharedArchiveFile="$archive" -Xlog:cds=off -Xlog:cds+dynamic=off -jar "$app/uap-user-sync.jar")
+	launch=(-XX:SharedArchiveFile="$archive" -Xlog:cds=off -Xlog:cds+dynamic=off -jar "$thin")
 elif [ -f "$archive" ]; then
 	echo "$jar is not the jar prepared in $app: starting from the jar itself; run '$0 prepare' again" >&2
 fi
