@@ -1,5 +1,9 @@
 package dev.uapsync.user;
 
+import java.text.Normalizer;
+import java.util.SplittableRandom;
+import java.util.regex.Pattern;
+
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -150,6 +154,74 @@ class UserNormalizerTests {
 	void mobileKeepsInnerZeroWidthCharactersSoTheyMakeItInvalid() {
 		String mobile = UserNormalizer.mobile("138\u200B00138000");
 		assertThat(UserNormalizer.isValidMobile(mobile)).isFalse();
+	}
+
+	@Test
+	void nameSkipsTheRulesOnlyForValuesTheRulesWouldKeepAsTheyAre() {
+		// clean characters, the first characters past each end of their ranges, and
+		// characters each rule changes
+		String alphabet = " !~\u007F\u0000\u00B7\u00B6\u00B8\u4E00\u4DFF\u9FFF\uA000\u9F99\u3000\u00A0\t\n"
+				+ "\u200B\uFEFF\u0301\uFF21\u2460\uF900\uD800\u00E9aZ0\u00C0\u00FF\u00BF\u00BD\u00AA\u0100";
+		SplittableRandom random = new SplittableRandom(6);
+		int clean = 0;
+		for (int i = 0; i < 200_000; i++) {
+			String raw = randomText(random,
+					(i % 2 == 0) ? alphabet : alphabet.substring(0, 3) + "\u00B7\u4E00\u9FFF\u00C0\u00FF\u00E9");
+			assertThat(UserNormalizer.name(raw)).as("name of %s", escaped(raw))
+				.isEqualTo(UserNormalizer.nameByTheRules(raw));
+			if (UserNormalizer.isCleanName(raw)) {
+				clean++;
+			}
+		}
+		// both paths taken often
+		assertThat(clean).isBetween(20_000, 180_000);
+	}
+
+	@Test
+	void mobileIsValidExactlyWhenItMatchesThePattern() {
+		Pattern pattern = Pattern.compile(UserNormalizer.MOBILE_PATTERN);
+		SplittableRandom random = new SplittableRandom(7);
+		int valid = 0;
+		for (int i = 0; i < 200_000; i++) {
+			String raw = randomText(random, (i % 2 == 0) ? "0123456789+ a\uFF11\u0663" : "0123456789+");
+			String mobile = UserNormalizer.mobile(raw);
+			assertThat(UserNormalizer.isValidMobile(mobile)).as("validity of %s", escaped(mobile))
+				.isEqualTo(pattern.matcher(mobile).matches());
+			if (UserNormalizer.isValidMobile(mobile)) {
+				valid++;
+			}
+		}
+		assertThat(valid).isBetween(20_000, 180_000);
+	}
+
+	@Test
+	void mobileOfDigitsAndPlusIsTheSameAsByNormalizing() {
+		SplittableRandom random = new SplittableRandom(8);
+		for (int i = 0; i < 100_000; i++) {
+			String raw = randomText(random, "0123456789+ \uFF11\u3000");
+			assertThat(UserNormalizer.mobile(raw)).as("mobile of %s", escaped(raw))
+				.isEqualTo(Normalizer.normalize(raw, Normalizer.Form.NFKC).strip());
+		}
+	}
+
+	/**
+	 * A text of 0 to 24 characters, each drawn from the alphabet.
+	 */
+	private static String randomText(SplittableRandom random, String alphabet) {
+		int length = random.nextInt(25);
+		StringBuilder text = new StringBuilder(length);
+		for (int i = 0; i < length; i++) {
+			text.append(alphabet.charAt(random.nextInt(alphabet.length())));
+		}
+		return text.toString();
+	}
+
+	private static String escaped(String text) {
+		StringBuilder result = new StringBuilder();
+		text.chars()
+			.forEach((c) -> result
+				.append((c >= 0x20 && c < 0x7F) ? String.valueOf((char) c) : String.format("\\u%04X", c)));
+		return result.toString();
 	}
 
 }
