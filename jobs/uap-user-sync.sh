@@ -32,8 +32,9 @@ jar="$(absolute "${UAP_SYNC_JAR:-$here/../target/uap-user-sync.jar}")"
 app="$(absolute "${UAP_SYNC_APP:-$(dirname "$jar")/app}")"
 archive="$app/uap-user-sync.jsa"
 stamp="$app/prepared-from.cksum"
-# the extracted jar keeps the name of the jar it came from
-thin="$app/$(basename "$jar")"
+# the unpacked application jar, named alike whatever the jar's own name (a version in it,
+# a link such as current.jar)
+thin="$app/uap-user-sync.jar"
 marker="$app/.made-by-prepare"
 
 if [ ! -f "$jar" ]; then
@@ -53,7 +54,7 @@ if [ "${1:-}" = prepare ]; then
 	scratch="$(mktemp -d)"
 	trap 'rm -rf "$scratch"' EXIT
 	rm -rf "$app"
-	java -Djarmode=tools -jar "$jar" extract --destination "$app" >/dev/null
+	java -Djarmode=tools -jar "$jar" extract --destination "$app" --application-filename "$(basename "$thin")" >/dev/null
 	: >"$marker"
 	# the training run: a whole demo sync, so that the job's own classes are archived too
 	(cd "$scratch" && env -i PATH="$PATH" HOME="$scratch" SPRING_DATASOURCE_URL="jdbc:h2:file:$scratch/demo" \
@@ -65,7 +66,7 @@ if [ "${1:-}" = prepare ]; then
 fi
 
 launch=(-jar "$jar")
-if [ -f "$archive" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(cksum <"$jar")" ]; then
+if [ -f "$archive" ] && [ -f "$thin" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(cksum <"$jar")" ]; then
 	launch=(-XX:SharedArchiveFile="$archive" -Xlog:cds=off -Xlog:cds+dynamic=off -jar "$thin")
 elif [ -f "$archive" ]; then
 	echo "$jar is not the jar prepared in $app: starting from the jar itself; run '$0 prepare' again" >&2

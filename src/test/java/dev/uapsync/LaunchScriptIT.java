@@ -24,7 +24,7 @@ class LaunchScriptIT {
 	Path folder;
 
 	@Test
-	void prepareWorksForAJarOfAnyNameAndLaterCommandsStartFromItsArchive() throws Exception {
+	void prepareWorksForAJarOfAnyNameAndLaterCommandsStartFromItsArchiveThroughAnyName() throws Exception {
 		// as a release is often kept: the version in the name
 		Path jar = Files.copy(JAR, this.folder.resolve("uap-user-sync-1.4.2.jar"));
 		Path app = this.folder.resolve("app");
@@ -40,6 +40,13 @@ class LaunchScriptIT {
 			.doesNotContain("prepare' again")
 			.as("the application's classes come from the archive 'prepare' recorded")
 			.contains("dev.uapsync.CommandLine source: shared objects file (top)");
+
+		// the same jar through a link, as a deployment may switch releases
+		Path current = Files.createSymbolicLink(this.folder.resolve("current.jar"), jar.getFileName());
+		Result linked = run(Map.of("UAP_SYNC_JAR", current.toString(), "UAP_SYNC_APP", app.toString(), "JAVA_OPTS",
+				"-Xlog:class+load=info"), "--help");
+		assertThat(linked.exitCode()).as(linked.output()).isZero();
+		assertThat(linked.output()).contains("dev.uapsync.CommandLine source: shared objects file (top)");
 	}
 
 	private Result run(Map<String, String> settings, String command) throws Exception {

@@ -318,10 +318,7 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 	 * look-up
 	 */
 	private boolean loadedAllNew(List<NormalizedUser> users) {
-		if (this.dryRun || !this.previousAllNew || !distinct(users)) {
-			return false;
-		}
-		if (!this.loadData || this.loader == null) {
+		if (this.dryRun || !this.previousAllNew || !this.loadData || this.loader == null || !distinct(users)) {
 			return false;
 		}
 		try {

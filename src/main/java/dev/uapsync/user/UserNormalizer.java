@@ -137,11 +137,11 @@ public final class UserNormalizer {
 
 	/**
 	 * Tells whether the rules of {@link #name(String)} would return a value unchanged,
-	 * without applying them: it holds only printable ASCII, the Latin-1 letters U+00C0 to
-	 * U+00FF, the middle dot U+00B7 and CJK unified ideographs (U+4E00 to U+9FFF), with
-	 * single spaces between them and none at the ends. Each of those is its own NFKC form
-	 * and no two of them compose, none is white space but the inner spaces, none a
-	 * control or format character. Most names are such, and skip the normalizer.
+	 * without applying them: it holds only printable ASCII, U+00C0 to U+00FF (the Latin-1
+	 * letters, × and ÷), the middle dot U+00B7 and CJK unified ideographs (U+4E00 to
+	 * U+9FFF), with single spaces between them and none at the ends. Each of those is its
+	 * own NFKC form and no two of them compose, none is white space but the inner spaces,
+	 * none a control or format character. Most names are such, and skip the normalizer.
 	 */
 	static boolean isCleanName(String raw) {
 		char previous = ' ';

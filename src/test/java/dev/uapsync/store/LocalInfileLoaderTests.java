@@ -201,6 +201,44 @@ class LocalInfileLoaderTests {
 	}
 
 	@Test
+	void aTentativeLoadOfAValueTheServerWouldCutStoresNoneAndTheTransactionGoesOn() {
+		List<NormalizedUser> users = List.of(new NormalizedUser("13800000001", "A", null),
+				new NormalizedUser("13800000002", "x".repeat(256), null));
+		List<Boolean> results = new ArrayList<>();
+
+		this.transaction.executeWithoutResult((status) -> {
+			results.add(this.loader.insertIfAllNew(this.jdbc, users, 7));
+			this.jdbc.update("INSERT INTO uap_user (mobile, name, created_at, updated_at) "
+					+ "VALUES ('13800000009', 'after', NOW(3), NOW(3))");
+		});
+
+		assertThat(results).containsExactly(false);
+		assertThat(this.jdbc.queryForList("SELECT mobile FROM uap_user", String.class))
+			.as("neither loaded user, not even the one that fitted; what came after the load")
+			.containsExactly("13800000009");
+	}
+
+	@Test
+	void aTentativeLoadTheServerRefusesIsARefusalAndTheTransactionGoesOn() {
+		this.jdbc.execute("SET GLOBAL local_infile = 0");
+		try {
+			this.transaction.executeWithoutResult((status) -> {
+				assertThatExceptionOfType(LoadDataException.class)
+					.isThrownBy(() -> this.loader.insertIfAllNew(this.jdbc,
+							List.of(new NormalizedUser("13800000001", "A", null)), 7))
+					.matches(LoadDataException::isRefusal);
+				this.jdbc.update("INSERT INTO uap_user (mobile, name, created_at, updated_at) "
+						+ "VALUES ('13800000001', 'A', NOW(3), NOW(3))");
+			});
+		}
+		finally {
+			this.jdbc.execute("SET GLOBAL local_infile = 1");
+		}
+
+		assertThat(this.jdbc.queryForObject("SELECT COUNT(*) FROM uap_user", Integer.class)).isOne();
+	}
+
+	@Test
 	void theServersSettingSaysWhetherItAcceptsLocalLoads() {
 		assertThat(LocalInfileLoader.serverAllows(this.jdbc)).as("MariaDB's default").isTrue();
 		this.jdbc.execute("SET GLOBAL local_infile = 0");

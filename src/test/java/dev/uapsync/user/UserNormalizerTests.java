@@ -1,6 +1,8 @@
 package dev.uapsync.user;
 
 import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.regex.Pattern;
 
@@ -175,6 +177,38 @@ class UserNormalizerTests {
 		}
 		// both paths taken often
 		assertThat(clean).isBetween(20_000, 180_000);
+	}
+
+	@Test
+	void everyCharacterTheShortcutKeepsIsKeptByTheRulesAloneAndBesideAnyOther() {
+		StringBuilder accepted = new StringBuilder();
+		for (char c = 0; c < Character.MAX_VALUE; c++) {
+			if (UserNormalizer.isCleanName(String.valueOf(c))) {
+				accepted.append(c);
+			}
+		}
+		// printable ASCII but the space, the Latin-1 letters, the middle dot, the CJK
+		// block
+		assertThat(accepted.length()).isEqualTo(94 + 64 + 1 + 0x5200);
+		String notCjk = accepted.substring(0, 94 + 64 + 1) + " ";
+		List<String> changed = new ArrayList<>();
+		for (int i = 0; i < accepted.length(); i++) {
+			char c = accepted.charAt(i);
+			keptByTheRules(String.valueOf(c), changed);
+			// beside its CJK neighbour: ideographs compose with none
+			keptByTheRules(c + String.valueOf(accepted.charAt((i + 1) % accepted.length())), changed);
+			for (int j = 0; j < notCjk.length(); j++) {
+				char other = notCjk.charAt(j);
+				keptByTheRules(c + String.valueOf(other) + c, changed);
+			}
+		}
+		assertThat(changed).isEmpty();
+	}
+
+	private static void keptByTheRules(String text, List<String> changed) {
+		if (!text.equals(UserNormalizer.nameByTheRules(text)) || !UserNormalizer.isCleanName(text)) {
+			changed.add(escaped(text));
+		}
 	}
 
 	@Test
