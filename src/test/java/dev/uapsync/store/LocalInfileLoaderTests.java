@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.Properties;
 
 import org.junit.jupiter.api.AfterEach;
@@ -152,21 +153,34 @@ class LocalInfileLoaderTests {
 
 	@Test
 	void aLoadTheServerRefusesIsARefusalAndTheTransactionGoesOn() {
+		refusedAndTheTransactionGoesOn((users) -> this.loader.insert(this.jdbc, users, 7));
+	}
+
+	@Test
+	void aTentativeLoadTheServerRefusesIsARefusalAndTheTransactionGoesOn() {
+		refusedAndTheTransactionGoesOn((users) -> this.loader.insertIfAllNew(this.jdbc, users, 7));
+	}
+
+	private void refusedAndTheTransactionGoesOn(Consumer<List<NormalizedUser>> load) {
+		withLocalInfileOff(() -> this.transaction.executeWithoutResult((status) -> {
+			assertThatExceptionOfType(LoadDataException.class)
+				.isThrownBy(() -> load.accept(List.of(new NormalizedUser("13800000001", "A", null))))
+				.matches(LoadDataException::isRefusal);
+			this.jdbc.update("INSERT INTO uap_user (mobile, name, created_at, updated_at) "
+					+ "VALUES ('13800000001', 'A', NOW(3), NOW(3))");
+		}));
+
+		assertThat(this.jdbc.queryForObject("SELECT COUNT(*) FROM uap_user", Integer.class)).isOne();
+	}
+
+	private void withLocalInfileOff(Runnable action) {
 		this.jdbc.execute("SET GLOBAL local_infile = 0");
 		try {
-			this.transaction.executeWithoutResult((status) -> {
-				assertThatExceptionOfType(LoadDataException.class).isThrownBy(
-						() -> this.loader.insert(this.jdbc, List.of(new NormalizedUser("13800000001", "A", null)), 7))
-					.matches(LoadDataException::isRefusal);
-				this.jdbc.update("INSERT INTO uap_user (mobile, name, created_at, updated_at) "
-						+ "VALUES ('13800000001', 'A', NOW(3), NOW(3))");
-			});
+			action.run();
 		}
 		finally {
 			this.jdbc.execute("SET GLOBAL local_infile = 1");
 		}
-
-		assertThat(this.jdbc.queryForObject("SELECT COUNT(*) FROM uap_user", Integer.class)).isOne();
 	}
 
 	@Test
@@ -219,35 +233,9 @@ class LocalInfileLoaderTests {
 	}
 
 	@Test
-	void aTentativeLoadTheServerRefusesIsARefusalAndTheTransactionGoesOn() {
-		this.jdbc.execute("SET GLOBAL local_infile = 0");
-		try {
-			this.transaction.executeWithoutResult((status) -> {
-				assertThatExceptionOfType(LoadDataException.class)
-					.isThrownBy(() -> this.loader.insertIfAllNew(this.jdbc,
-							List.of(new NormalizedUser("13800000001", "A", null)), 7))
-					.matches(LoadDataException::isRefusal);
-				this.jdbc.update("INSERT INTO uap_user (mobile, name, created_at, updated_at) "
-						+ "VALUES ('13800000001', 'A', NOW(3), NOW(3))");
-			});
-		}
-		finally {
-			this.jdbc.execute("SET GLOBAL local_infile = 1");
-		}
-
-		assertThat(this.jdbc.queryForObject("SELECT COUNT(*) FROM uap_user", Integer.class)).isOne();
-	}
-
-	@Test
 	void theServersSettingSaysWhetherItAcceptsLocalLoads() {
 		assertThat(LocalInfileLoader.serverAllows(this.jdbc)).as("MariaDB's default").isTrue();
-		this.jdbc.execute("SET GLOBAL local_infile = 0");
-		try {
-			assertThat(LocalInfileLoader.serverAllows(this.jdbc)).isFalse();
-		}
-		finally {
-			this.jdbc.execute("SET GLOBAL local_infile = 1");
-		}
+		withLocalInfileOff(() -> assertThat(LocalInfileLoader.serverAllows(this.jdbc)).isFalse());
 	}
 
 }
