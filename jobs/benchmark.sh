@@ -243,7 +243,7 @@ echo " CPU: seconds of CPU the sync's JVM and the database server used during th
 # is warmed first (every page asked for once, in parallel), so that neither run pays for
 # making the users' JSON; concurrency 1 and 4 alternate for the rounds. 100,000 users make
 # about a thousand requests: what a sync costs once whatever its concurrency (job set-up,
-# the JIT's warm-up, the deletion step; about 2 s on two cores) then weighs little
+# the JIT's warm-up, the deletion step) then weighs little
 # against the fetching it is meant to compare.
 [ "${BENCH_SLOW:-1}" = 0 ] && exit 0
 slow_users="${BENCH_SLOW_USERS:-100000}"

@@ -297,9 +297,8 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 	}
 
 	private static boolean distinct(List<NormalizedUser> users) {
-		// sized for the chunk: a stream's distinct() grows its set from 16, rehashing as
-		// it
-		// goes, which showed in the profile of a fresh sync
+		// a set sized for the chunk: a stream's distinct() grows one from 16 entries,
+		// rehashing on the way, which showed in the profile of a fresh sync
 		Set<String> mobiles = new HashSet<>(users.size() * 2);
 		for (NormalizedUser user : users) {
 			if (!mobiles.add(user.mobile())) {

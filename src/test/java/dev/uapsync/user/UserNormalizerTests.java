@@ -187,8 +187,7 @@ class UserNormalizerTests {
 				accepted.append(c);
 			}
 		}
-		// printable ASCII but the space, the Latin-1 letters, the middle dot, the CJK
-		// block
+		// printable ASCII but the space, U+00C0-U+00FF, the middle dot, CJK ideographs
 		assertThat(accepted.length()).isEqualTo(94 + 64 + 1 + 0x5200);
 		String notCjk = accepted.substring(0, 94 + 64 + 1) + " ";
 		List<String> changed = new ArrayList<>();
