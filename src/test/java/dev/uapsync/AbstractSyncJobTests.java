@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 
+import javax.sql.DataSource;
+
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -46,6 +48,7 @@ import dev.uapsync.job.SyncLauncher;
 import dev.uapsync.job.SyncSchedule;
 import dev.uapsync.store.SqlDialect;
 import dev.uapsync.store.SyncLock;
+import dev.uapsync.store.UserSchemaInitializer;
 import dev.uapsync.user.UserNormalizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -437,6 +440,31 @@ abstract class AbstractSyncJobTests {
 		assertThat(
 				this.database.jdbc().queryForObject("SELECT name FROM uap_user WHERE mobile = ?", String.class, mobile))
 			.isEqualTo("short");
+	}
+
+	@Test
+	void aStoredUserRejectedInAChunkOfOnlyNewUsersCountsAsSeenAndIsNotSoftDeleted(CapturedOutput output)
+			throws IOException {
+		DemoUsers users = new DemoUsers(1000, 102);
+		// past the first two pages of 250: its page follows pages of only new users,
+		// which MariaDB loads without a look-up
+		DemoUser grown = LongStream.range(500, users.count())
+			.mapToObj(users::user)
+			.filter((user) -> user.isReject() && user.rawMobile() != null
+					&& UserNormalizer.isValidMobile(UserNormalizer.mobile(user.rawMobile())))
+			.findFirst()
+			.orElseThrow();
+		String mobile = UserNormalizer.mobile(grown.rawMobile());
+		DataSource dataSource = this.database.jdbc().getDataSource();
+		new UserSchemaInitializer(dataSource, SqlDialect.of(dataSource)).initializeDatabase();
+		this.database.jdbc()
+			.update("INSERT INTO uap_user (mobile, name, created_at, updated_at) VALUES (?, 'short', "
+					+ "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)", mobile);
+
+		assertThat(sync(users, Map.of())).isEqualTo(CommandLine.COMPLETED);
+
+		assertThat(deletedMobiles()).isEmpty();
+		assertThat(output.getOut()).contains("soft-deleted 0, restored 0");
 	}
 
 	@Test

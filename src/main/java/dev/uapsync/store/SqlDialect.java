@@ -116,7 +116,10 @@ public enum SqlDialect {
 		}
 
 		/**
-		 * The mobiles as literals, for the same reason.
+		 * The mobiles as literals, for the same reason, and the job instance too, a
+		 * number: a statement without parameters goes as it is, where a prepared one of a
+		 * thousand literals is scanned by Connector/J on every chunk (6% of the sync
+		 * thread's samples in an unchanged sync).
 		 */
 		@Override
 		void markSeen(NamedParameterJdbcTemplate jdbc, long jobInstanceId, Collection<String> mobiles) {
@@ -126,7 +129,8 @@ public enum SqlDialect {
 				return;
 			}
 			jdbc.getJdbcOperations()
-				.update("UPDATE uap_user SET last_seen_instance = ? WHERE mobile IN (" + list + ")", jobInstanceId);
+				.update("UPDATE uap_user SET last_seen_instance = " + jobInstanceId + " WHERE mobile IN (" + list
+						+ ")");
 		}
 
 	};

@@ -212,13 +212,18 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 				rejects.add(reject);
 			}
 		}
-		writeRejects(rejects);
-		writeUsers(users);
+		writeUsers(users, writeRejects(rejects));
 	}
 
-	private void writeRejects(List<RejectedUser> rejects) throws Exception {
+	/**
+	 * Inserts the chunk's rejects.
+	 * @return the valid mobiles among them: a stored user whose record is now rejected (a
+	 * name grown too long) still exists at the UAP, so it is marked seen, with the
+	 * chunk's users, and not soft-deleted
+	 */
+	private Set<String> writeRejects(List<RejectedUser> rejects) throws Exception {
 		if (rejects.isEmpty()) {
-			return;
+			return Set.of();
 		}
 		long total = this.rejected + rejects.size();
 		if (total > this.rejectLimit) {
@@ -228,12 +233,10 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 			this.rejectWriter.write(new Chunk<>(rejects));
 		}
 		this.rejected = total;
-		// a stored user whose record is now rejected (a name grown too long) still
-		// exists at the UAP: it is seen, so it is not soft-deleted
-		markSeen(rejects.stream()
+		return rejects.stream()
 			.map((reject) -> UserNormalizer.mobile(reject.source().mobile()))
 			.filter(UserNormalizer::isValidMobile)
-			.collect(Collectors.toCollection(LinkedHashSet::new)));
+			.collect(Collectors.toCollection(LinkedHashSet::new));
 	}
 
 	private void markSeen(Set<String> mobiles) {
@@ -250,8 +253,9 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 		}
 	}
 
-	private void writeUsers(List<NormalizedUser> users) throws Exception {
+	private void writeUsers(List<NormalizedUser> users, Set<String> rejectMobiles) throws Exception {
 		if (users.isEmpty() || loadedAllNew(users)) {
+			markSeen(rejectMobiles);
 			return;
 		}
 		Map<String, Stored> stored = readStored(users);
@@ -284,6 +288,8 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 				written.put(user.mobile(), user);
 			}
 		}
+		// the rejects' mobiles too: one marking statement for the chunk
+		seen.addAll(rejectMobiles);
 		if (!this.dryRun && !written.isEmpty()) {
 			write(written, fresh);
 			seen.removeAll(written.keySet());
