@@ -446,8 +446,8 @@ abstract class AbstractSyncJobTests {
 	void aStoredUserRejectedInAChunkOfOnlyNewUsersCountsAsSeenAndIsNotSoftDeleted(CapturedOutput output)
 			throws IOException {
 		DemoUsers users = new DemoUsers(1000, 102);
-		// past the first two pages of 250: its page follows pages of only new users,
-		// which MariaDB loads without a look-up
+		// past the first page of 250, which is looked up: its page follows a page of
+		// only new users, so MariaDB loads it without a look-up
 		DemoUser grown = LongStream.range(500, users.count())
 			.mapToObj(users::user)
 			.filter((user) -> user.isReject() && user.rawMobile() != null
@@ -457,14 +457,18 @@ abstract class AbstractSyncJobTests {
 		String mobile = UserNormalizer.mobile(grown.rawMobile());
 		DataSource dataSource = this.database.jdbc().getDataSource();
 		new UserSchemaInitializer(dataSource, SqlDialect.of(dataSource)).initializeDatabase();
-		this.database.jdbc()
-			.update("INSERT INTO uap_user (mobile, name, created_at, updated_at) VALUES (?, 'short', "
-					+ "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)", mobile);
+		// and a stored user the UAP no longer lists, which the pass must soft-delete
+		String gone = "19999999999";
+		for (String stored : List.of(mobile, gone)) {
+			this.database.jdbc()
+				.update("INSERT INTO uap_user (mobile, name, created_at, updated_at) VALUES (?, 'short', "
+						+ "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)", stored);
+		}
 
 		assertThat(sync(users, Map.of())).isEqualTo(CommandLine.COMPLETED);
 
-		assertThat(deletedMobiles()).isEmpty();
-		assertThat(output.getOut()).contains("soft-deleted 0, restored 0");
+		assertThat(deletedMobiles()).containsExactly(gone);
+		assertThat(output.getOut()).contains("soft-deleted 1, restored 0");
 	}
 
 	@Test

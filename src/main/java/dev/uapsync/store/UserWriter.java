@@ -218,8 +218,8 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 	/**
 	 * Inserts the chunk's rejects.
 	 * @return the valid mobiles among them: a stored user whose record is now rejected (a
-	 * name grown too long) still exists at the UAP, so it is marked seen, with the
-	 * chunk's users, and not soft-deleted
+	 * name grown too long) still exists at the UAP, so it is marked seen, and not
+	 * soft-deleted; in the chunk's one marking statement when the chunk is looked up
 	 */
 	private Set<String> writeRejects(List<RejectedUser> rejects) throws Exception {
 		if (rejects.isEmpty()) {
@@ -288,7 +288,7 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 				written.put(user.mobile(), user);
 			}
 		}
-		// the rejects' mobiles too: one marking statement for the chunk
+		// the rejects' mobiles too: one marking statement for the looked-up chunk
 		seen.addAll(rejectMobiles);
 		if (!this.dryRun && !written.isEmpty()) {
 			write(written, fresh);
