@@ -419,13 +419,7 @@ abstract class AbstractSyncJobTests {
 	@Test
 	void aStoredUserWhoseRecordIsNowRejectedCountsAsSeenAndIsNotSoftDeleted(CapturedOutput output) throws IOException {
 		DemoUsers users = new DemoUsers(1000, 83);
-		DemoUser grown = LongStream.range(0, users.count())
-			.mapToObj(users::user)
-			.filter((user) -> user.isReject() && user.rawMobile() != null
-					&& UserNormalizer.isValidMobile(UserNormalizer.mobile(user.rawMobile())))
-			.findFirst()
-			.orElseThrow();
-		String mobile = UserNormalizer.mobile(grown.rawMobile());
+		String mobile = rejectedWithAValidMobile(users, 0);
 		assertThat(sync(users, Map.of())).isEqualTo(CommandLine.COMPLETED);
 		// stored by an earlier pass, before the UAP's record grew a name too long to
 		// store
@@ -448,13 +442,7 @@ abstract class AbstractSyncJobTests {
 		DemoUsers users = new DemoUsers(1000, 102);
 		// past the first page of 250, which is looked up: its page follows a page of
 		// only new users, so MariaDB loads it without a look-up
-		DemoUser grown = LongStream.range(500, users.count())
-			.mapToObj(users::user)
-			.filter((user) -> user.isReject() && user.rawMobile() != null
-					&& UserNormalizer.isValidMobile(UserNormalizer.mobile(user.rawMobile())))
-			.findFirst()
-			.orElseThrow();
-		String mobile = UserNormalizer.mobile(grown.rawMobile());
+		String mobile = rejectedWithAValidMobile(users, 500);
 		DataSource dataSource = this.database.jdbc().getDataSource();
 		new UserSchemaInitializer(dataSource, SqlDialect.of(dataSource)).initializeDatabase();
 		// and a stored user the UAP no longer lists, which the pass must soft-delete
@@ -637,6 +625,21 @@ abstract class AbstractSyncJobTests {
 			}
 		}
 		return expected;
+	}
+
+	/**
+	 * The normalized mobile of the first demo user, from an index on, whose record is
+	 * rejected though its mobile is valid: a user stored before, whose record then went
+	 * bad (a name grown too long, say).
+	 */
+	private static String rejectedWithAValidMobile(DemoUsers users, long from) {
+		DemoUser grown = LongStream.range(from, users.count())
+			.mapToObj(users::user)
+			.filter((user) -> user.isReject() && user.rawMobile() != null
+					&& UserNormalizer.isValidMobile(UserNormalizer.mobile(user.rawMobile())))
+			.findFirst()
+			.orElseThrow();
+		return UserNormalizer.mobile(grown.rawMobile());
 	}
 
 	private List<String> deletedMobiles() {
