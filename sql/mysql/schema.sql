@@ -17,9 +17,23 @@ CREATE TABLE IF NOT EXISTS uap_user (
 	updated_at DATETIME(3) NOT NULL,
 	-- set when a consistent pass no longer saw the user at the UAP; NULL while it exists
 	deleted_at DATETIME(3) NULL,
-	-- the job instance (a sync with its restarts) that last saw the user
+	-- the job instance (a sync with its restarts) that last wrote the user: inserted it,
+	-- changed its names or restored it; a pass that sees it unchanged lists it in
+	-- uap_sync_seen_list instead
 	last_seen_instance BIGINT NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- The users a pass saw but did not write (unchanged, or stored and now rejected): one
+-- row per chunk, written with it, its mobiles sorted and comma separated. The deletion
+-- step reads them to find the users no longer at the UAP, then empties the table up to
+-- its pass.
+CREATE TABLE IF NOT EXISTS uap_sync_seen_list (
+	id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+	job_instance_id BIGINT NOT NULL,
+	users INT NOT NULL,
+	mobiles MEDIUMTEXT NOT NULL,
+	INDEX uap_sync_seen_list_instance (job_instance_id)
+) ENGINE=InnoDB DEFAULT CHARSET=ascii COLLATE=ascii_bin;
 
 -- Users seen by a dry run (sync --dry-run), which changes nothing in uap_user; emptied
 -- when the dry run ends.

@@ -77,9 +77,9 @@ class SoftDeleteTasklet implements Tasklet {
 		JobExecution job = contribution.getStepExecution().getJobExecution();
 		boolean dryRun = UserWriter.isDryRun(job.getJobParameters());
 		decide(contribution.getStepExecution(), job, dryRun);
-		// what dry runs saw, this one's and those of failed ones this pass
-		// supersedes; kept when deciding failed, for the restart
-		this.softDeletes.forgetDryRuns(job.getJobInstanceId());
+		// what this pass saw, and what failed passes it supersedes saw; kept when
+		// deciding failed, for the restart
+		this.softDeletes.forget(job.getJobInstanceId());
 		return RepeatStatus.FINISHED;
 	}
 
@@ -99,19 +99,22 @@ class SoftDeleteTasklet implements Tasklet {
 					"Deletions wait for the next consistent pass: " + inconsistency);
 			return;
 		}
-		long unseen = this.softDeletes.unseen(instance, dryRun);
-		// a dry run inserted and restored nobody: count those as the real run would
-		long present = this.softDeletes.present() + (dryRun
-				? passContext.getLong(UserWriter.INSERTED_KEY, 0L) + passContext.getLong(UserWriter.RESTORED_KEY, 0L)
-				: 0);
-		String brake = (unseen > 0 && !allowMassDelete(job)) ? brake(unseen, present, lastTotal) : null;
+		SoftDeletes.Unseen found = this.softDeletes.unseen(instance, dryRun);
+		long unseen = found.count();
+		String brake = null;
+		if (unseen > 0 && !allowMassDelete(job)) {
+			// a dry run inserted and restored nobody: count those as the real run would
+			long present = this.softDeletes.present() + (dryRun ? passContext.getLong(UserWriter.INSERTED_KEY, 0L)
+					+ passContext.getLong(UserWriter.RESTORED_KEY, 0L) : 0);
+			brake = brake(unseen, present, lastTotal);
+		}
 		if (brake != null) {
 			step.getExecutionContext().putLong(HELD_KEY, unseen);
 			end(step, DELETES_HELD, unseen + " users would be soft-deleted, but " + brake
 					+ ": none were. If the UAP really lost them, run: sync --allow-mass-delete");
 			return;
 		}
-		long deleted = dryRun ? unseen : this.softDeletes.softDelete(instance);
+		long deleted = dryRun ? unseen : this.softDeletes.softDelete(instance, found);
 		step.getExecutionContext().putLong(SOFT_DELETED_KEY, deleted);
 		if (deleted > 0) {
 			logger.info((dryRun ? "Would soft-delete " : "Soft-deleted ") + deleted

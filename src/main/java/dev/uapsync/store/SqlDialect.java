@@ -21,7 +21,7 @@ import dev.uapsync.user.SyncItem.NormalizedUser;
 
 /**
  * What differs between the databases the sync supports: where their DDL lives, how they
- * upsert a user, and how a chunk's users are looked up and marked seen.
+ * upsert a user, and how a chunk's users are looked up.
  */
 public enum SqlDialect {
 
@@ -55,17 +55,6 @@ public enum SqlDialect {
 				.query("SELECT u.mobile, u.name, u.english_name, u.deleted_at IS NOT NULL "
 						+ "FROM UNNEST(CAST(? AS VARCHAR(32) ARRAY)) t(mobile) JOIN uap_user u ON u.mobile = t.mobile",
 						(statement) -> statement.setObject(1, mobiles.toArray(String[]::new)), rows);
-		}
-
-		/**
-		 * One {@code MERGE} joined with the mobiles as one array, for the same reason.
-		 */
-		@Override
-		void markSeen(NamedParameterJdbcTemplate jdbc, long jobInstanceId, Collection<String> mobiles) {
-			jdbc.getJdbcOperations()
-				.update("MERGE INTO uap_user u USING UNNEST(CAST(? AS VARCHAR(32) ARRAY)) t(mobile) "
-						+ "ON u.mobile = t.mobile WHEN MATCHED THEN UPDATE SET last_seen_instance = ?",
-						mobiles.toArray(String[]::new), jobInstanceId);
 		}
 
 		/**
@@ -115,33 +104,12 @@ public enum SqlDialect {
 			jdbc.getJdbcOperations().query(SELECT_STORED + "(" + list + ")", rows);
 		}
 
-		/**
-		 * The mobiles as literals, for the same reason, and the job instance too, a
-		 * number: a statement without parameters goes as it is, where a prepared one of a
-		 * thousand literals is scanned by Connector/J on every chunk (6% of the sync
-		 * thread's samples in an unchanged sync).
-		 */
-		@Override
-		void markSeen(NamedParameterJdbcTemplate jdbc, long jobInstanceId, Collection<String> mobiles) {
-			String list = literals(mobiles);
-			if (list == null) {
-				super.markSeen(jdbc, jobInstanceId, mobiles);
-				return;
-			}
-			jdbc.getJdbcOperations()
-				.update("UPDATE uap_user SET last_seen_instance = " + jobInstanceId + " WHERE mobile IN (" + list
-						+ ")");
-		}
-
 	};
 
 	private static final String SELECT_STORED = "SELECT mobile, name, english_name, deleted_at IS NOT NULL "
 			+ "FROM uap_user WHERE mobile IN ";
 
 	private static final String SELECT_STORED_SQL = SELECT_STORED + "(:mobiles)";
-
-	private static final String MARK_SEEN_SQL = "UPDATE uap_user SET last_seen_instance = :instance "
-			+ "WHERE mobile IN (:mobiles)";
 
 	private final String folder;
 
@@ -167,16 +135,6 @@ public enum SqlDialect {
 	 */
 	void queryStored(NamedParameterJdbcTemplate jdbc, Collection<String> mobiles, RowCallbackHandler rows) {
 		jdbc.query(SELECT_STORED_SQL, new MapSqlParameterSource("mobiles", mobiles), rows);
-	}
-
-	/**
-	 * Marks stored users as seen by a pass: sets their {@code last_seen_instance}.
-	 * @param jdbc the template of the chunk's transaction
-	 * @param jobInstanceId the pass
-	 * @param mobiles the mobiles, each once
-	 */
-	void markSeen(NamedParameterJdbcTemplate jdbc, long jobInstanceId, Collection<String> mobiles) {
-		jdbc.update(MARK_SEEN_SQL, new MapSqlParameterSource("instance", jobInstanceId).addValue("mobiles", mobiles));
 	}
 
 	/**
