@@ -497,6 +497,44 @@ abstract class AbstractSyncJobTests {
 	}
 
 	@Test
+	void anUnchangedSyncThatFailedMidPassAndResumedDeletesExactlyTheUsersTheUapDropped(CapturedOutput output)
+			throws IOException {
+		DemoUsers users = new DemoUsers(1000, 107);
+		assertThat(sync(users, Map.of())).isEqualTo(CommandLine.COMPLETED);
+		this.server.delete(range(10, 15));
+		List<String> gone = validMobiles(users, 10, 15);
+		this.server.failFrom(500);
+		assertThat(run(Map.of("uap.retry.max-attempts", 1), "sync")).isEqualTo(CommandLine.FAILED);
+		this.server.failFrom(Long.MAX_VALUE);
+		int before = output.getOut().length();
+
+		assertThat(run(Map.of(), "restart")).isEqualTo(CommandLine.COMPLETED);
+
+		// the users seen unchanged before the failure are listed by the first run, the
+		// rest by the restart: together, all but the five gone
+		assertThat(deletedMobiles()).containsExactlyInAnyOrderElementsOf(gone);
+		assertThat(output.getOut().substring(before)).contains("soft-deleted " + gone.size() + ", restored 0");
+	}
+
+	@Test
+	void aPassWhoseListsOfUsersSeenAreNotWholeDeletesNobody(CapturedOutput output) throws IOException {
+		DemoUsers users = new DemoUsers(1000, 109);
+		assertThat(sync(users, Map.of())).isEqualTo(CommandLine.COMPLETED);
+		this.server.delete(range(10, 15));
+		this.server.failFrom(500);
+		assertThat(run(Map.of("uap.retry.max-attempts", 1), "sync")).isEqualTo(CommandLine.FAILED);
+		// as a later sync that completed would have done
+		assertThat(this.database.jdbc().update("DELETE FROM uap_sync_seen_list")).isPositive();
+		this.server.failFrom(Long.MAX_VALUE);
+
+		assertThat(run(Map.of(), "restart")).isEqualTo(CommandLine.COMPLETED);
+
+		assertThat(deletedMobiles()).isEmpty();
+		assertThat(output.getOut()).containsPattern("Deletions wait for the next consistent pass: the pass listed \\d+ "
+				+ "users it saw unchanged, but uap_sync_seen_list holds \\d+ of them");
+	}
+
+	@Test
 	void whatAFailedDryRunSawIsForgottenOnceALaterSyncCompletes() throws IOException {
 		assertThat(sync(new DemoUsers(1000, 97), Map.of())).isEqualTo(CommandLine.COMPLETED);
 		this.server.failFrom(500);

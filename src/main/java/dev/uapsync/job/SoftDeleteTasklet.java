@@ -29,6 +29,9 @@ import dev.uapsync.uap.UapUserReader;
  * page before ended with ({@link UapUserReader}), and the records received equal the
  * total. Otherwise users added or removed during the pass shifted the offsets, a user may
  * have been skipped, and nobody is soft-deleted: the note says why.
+ * <li>Only while the pass's lists of users seen unchanged are whole: their count must
+ * equal the one the pass committed with its chunks. A later sync that completes removes
+ * the lists of this one if it failed; restarted after that, it deletes nobody.
  * <li>A brake: when more than {@code uap.delete.max-ratio} of the present users (or more
  * than {@code uap.delete.max-count}) would go, or the UAP reports no users at all, none
  * go; the step ends with exit code {@link #DELETES_HELD} unless the sync was started with
@@ -98,6 +101,17 @@ class SoftDeleteTasklet implements Tasklet {
 			end(step, ExitStatus.COMPLETED.getExitCode(),
 					"Deletions wait for the next consistent pass: " + inconsistency);
 			return;
+		}
+		if (!dryRun) {
+			long recorded = passContext.getLong(UserWriter.LISTED_KEY, 0L);
+			long listed = this.softDeletes.listedUsers(instance);
+			if (listed != recorded) {
+				end(step, ExitStatus.COMPLETED.getExitCode(),
+						"Deletions wait for the next consistent pass: the pass " + "listed " + recorded
+								+ " users it saw unchanged, but uap_sync_seen_list holds " + listed
+								+ " of them (a sync that completed after this one failed removes its lists)");
+				return;
+			}
 		}
 		SoftDeletes.Unseen found = this.softDeletes.unseen(instance, dryRun);
 		long unseen = found.count();

@@ -21,11 +21,12 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
  * A real pass writes the users it inserts, changes or restores with its job instance
  * ({@code last_seen_instance}) and lists the others it sees, one row per chunk, in
  * {@code uap_sync_seen_list}. The unseen users are those present, not written by the pass
- * (or a later one), and not listed. They are found by reading the present users not
- * written, in pages in the order of their mobiles, against the pass's listed mobiles held
- * in a set. When the pass listed more than {@code partitionUsers} mobiles, the set holds
- * one share of them at a time (by the mobile's hash), and the present users are read once
- * for each share, so that the memory this takes does not grow with the users.
+ * (or a later one), and not listed by it (or a later one). They are found by reading the
+ * present users not written, in pages in the order of their mobiles, against the pass's
+ * listed mobiles held in a set. When the pass listed more than {@code partitionUsers}
+ * mobiles, the set holds one share of them at a time (by the mobile's hash), and the
+ * present users are read once for each share, so that the memory this takes does not grow
+ * with the users.
  *
  * <p>
  * A dry run lists every user it sees in {@code uap_sync_seen} instead, and changes
@@ -120,6 +121,18 @@ public class SoftDeletes {
 	}
 
 	/**
+	 * Counts the users a pass listed as seen, as its lists now stand.
+	 * @param instance the pass's job instance
+	 * @return the count
+	 */
+	public long listedUsers(long instance) {
+		Long listed = this.jdbc.queryForObject(
+				"SELECT COALESCE(SUM(users), 0) FROM uap_sync_seen_list WHERE job_instance_id = ?", Long.class,
+				instance);
+		return (listed != null) ? listed : 0;
+	}
+
+	/**
 	 * Forgets what a pass that ends saw, and what passes before it saw: failed ones,
 	 * which a later completed pass makes impossible to restart.
 	 * @param instance the job instance of the pass
@@ -136,13 +149,13 @@ public class SoftDeletes {
 	 */
 	private long scan(long instance, Consumer<List<String>> unseen) {
 		Long listed = this.jdbc.queryForObject(
-				"SELECT COALESCE(SUM(users), 0) FROM uap_sync_seen_list WHERE job_instance_id = ?", Long.class,
+				"SELECT COALESCE(SUM(users), 0) FROM uap_sync_seen_list WHERE job_instance_id >= ?", Long.class,
 				instance);
 		long total = (listed != null) ? listed : 0;
 		int partitions = (int) (total / this.partitionUsers + 1);
 		long count = 0;
 		for (int partition = 0; partition < partitions; partition++) {
-			SeenMobiles seen = listed(instance, partition, partitions, (int) Math.min(total / partitions + 1, 1 << 28));
+			SeenMobiles seen = listed(instance, partition, partitions, (int) Math.min(total / partitions + 1, 1 << 22));
 			String after = null;
 			while (true) {
 				List<String> page = (after == null)
@@ -180,7 +193,7 @@ public class SoftDeletes {
 			long[] last = { after };
 			int[] rows = { 0 };
 			this.jdbc.query(
-					"SELECT id, mobiles FROM uap_sync_seen_list WHERE job_instance_id = ? AND id > ? ORDER BY id LIMIT "
+					"SELECT id, mobiles FROM uap_sync_seen_list WHERE job_instance_id >= ? AND id > ? ORDER BY id LIMIT "
 							+ LISTS,
 					(rs) -> {
 						last[0] = rs.getLong(1);

@@ -97,6 +97,12 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 	public static final String REJECTED_KEY = "userWriter.rejected";
 
 	/**
+	 * Execution context key of the users listed in {@code uap_sync_seen_list}: the
+	 * deletion step checks that its lists are all still there.
+	 */
+	public static final String LISTED_KEY = "userWriter.listed";
+
+	/**
 	 * Execution context key of the soft-deleted users seen again, and so restored.
 	 */
 	public static final String RESTORED_KEY = "userWriter.restored";
@@ -138,6 +144,8 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 	private long rejected;
 
 	private long restored;
+
+	private long listed;
 
 	/**
 	 * Creates a writer.
@@ -201,13 +209,15 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 		this.unchanged = executionContext.getLong(UNCHANGED_KEY, 0L);
 		this.rejected = executionContext.getLong(REJECTED_KEY, 0L);
 		this.restored = executionContext.getLong(RESTORED_KEY, 0L);
+		this.listed = executionContext.getLong(LISTED_KEY, 0L);
 		this.previousAllNew = false;
 	}
 
 	@Override
 	public void update(ExecutionContext executionContext) {
-		CommittedContext.put(executionContext, Map.of(INSERTED_KEY, this.inserted, UPDATED_KEY, this.updated,
-				UNCHANGED_KEY, this.unchanged, REJECTED_KEY, this.rejected, RESTORED_KEY, this.restored));
+		CommittedContext.put(executionContext,
+				Map.of(INSERTED_KEY, this.inserted, UPDATED_KEY, this.updated, UNCHANGED_KEY, this.unchanged,
+						REJECTED_KEY, this.rejected, RESTORED_KEY, this.restored, LISTED_KEY, this.listed));
 	}
 
 	@Override
@@ -266,6 +276,7 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 			Collections.sort(sorted);
 			this.jdbc.getJdbcOperations()
 				.update(SEEN_LIST_SQL, this.jobInstanceId, sorted.size(), String.join(",", sorted));
+			this.listed += sorted.size();
 		}
 	}
 

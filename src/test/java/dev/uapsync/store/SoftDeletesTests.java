@@ -97,6 +97,20 @@ class SoftDeletesTests {
 
 	@ParameterizedTest
 	@ValueSource(strings = { "h2", "mariadb" })
+	void whatALaterPassListedIsSeenTooButOnlyThePassOwnListsCountAsItsOwn(String kind) {
+		JdbcTemplate jdbc = open(kind);
+		insert(jdbc, range(0, 6), PASS - 1, false);
+		list(jdbc, PASS, range(0, 2));
+		list(jdbc, PASS + 1, range(2, 4));
+		list(jdbc, PASS - 1, range(4, 5));
+		SoftDeletes softDeletes = new SoftDeletes(dataSource(jdbc), this.dialect);
+
+		assertThat(softDeletes.unseen(PASS, false).mobiles()).containsExactly(mobile(4), mobile(5));
+		assertThat(softDeletes.listedUsers(PASS)).isEqualTo(2);
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "h2", "mariadb" })
 	void forgettingAPassDropsItsListsAndThoseOfPassesBefore(String kind) {
 		JdbcTemplate jdbc = open(kind);
 		list(jdbc, PASS - 1, range(0, 3));
