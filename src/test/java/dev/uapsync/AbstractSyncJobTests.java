@@ -477,10 +477,7 @@ abstract class AbstractSyncJobTests {
 	@Test
 	void aSyncThatFailedInItsDeletionStepRestartsOnlyThatStepAndReportsThePassFigures(CapturedOutput output)
 			throws IOException {
-		DemoUsers users = new DemoUsers(1000, 89);
-		assertThat(sync(users, Map.of())).isEqualTo(CommandLine.COMPLETED);
-		this.server.delete(range(10, 15));
-		List<String> gone = validMobiles(users, 10, 15);
+		List<String> gone = syncedThenFiveGone(new DemoUsers(1000, 89));
 		// the deletion step ends by emptying this table: without it, the step fails
 		this.server.afterServing(747,
 				() -> this.database.jdbc().execute("ALTER TABLE uap_sync_seen RENAME TO uap_sync_seen_away"));
@@ -499,10 +496,7 @@ abstract class AbstractSyncJobTests {
 	@Test
 	void anUnchangedSyncThatFailedMidPassAndResumedDeletesExactlyTheUsersTheUapDropped(CapturedOutput output)
 			throws IOException {
-		DemoUsers users = new DemoUsers(1000, 107);
-		assertThat(sync(users, Map.of())).isEqualTo(CommandLine.COMPLETED);
-		this.server.delete(range(10, 15));
-		List<String> gone = validMobiles(users, 10, 15);
+		List<String> gone = syncedThenFiveGone(new DemoUsers(1000, 107));
 		this.server.failFrom(500);
 		assertThat(run(Map.of("uap.retry.max-attempts", 1), "sync")).isEqualTo(CommandLine.FAILED);
 		this.server.failFrom(Long.MAX_VALUE);
@@ -518,9 +512,7 @@ abstract class AbstractSyncJobTests {
 
 	@Test
 	void aPassWhoseListsOfUsersSeenAreNotWholeDeletesNobody(CapturedOutput output) throws IOException {
-		DemoUsers users = new DemoUsers(1000, 109);
-		assertThat(sync(users, Map.of())).isEqualTo(CommandLine.COMPLETED);
-		this.server.delete(range(10, 15));
+		syncedThenFiveGone(new DemoUsers(1000, 109));
 		this.server.failFrom(500);
 		assertThat(run(Map.of("uap.retry.max-attempts", 1), "sync")).isEqualTo(CommandLine.FAILED);
 		// as a later sync that completed would have done
@@ -697,6 +689,16 @@ abstract class AbstractSyncJobTests {
 	 * Runs a sync of 1000 users that completes, then one that fails at offset 500.
 	 * @return the length of the output so far, where what follows begins
 	 */
+	/**
+	 * Syncs the users, then removes five of them at the UAP.
+	 * @return the valid mobiles of the five, which a consistent pass must soft-delete
+	 */
+	private List<String> syncedThenFiveGone(DemoUsers users) throws IOException {
+		assertThat(sync(users, Map.of())).isEqualTo(CommandLine.COMPLETED);
+		this.server.delete(range(10, 15));
+		return validMobiles(users, 10, 15);
+	}
+
 	private int completedThenFailedSync(CapturedOutput output) throws IOException {
 		assertThat(sync(new DemoUsers(1000, 5), Map.of())).isEqualTo(CommandLine.COMPLETED);
 		this.server.failFrom(500);
