@@ -107,7 +107,7 @@ class SoftDeleteTasklet implements Tasklet {
 			long listed = this.softDeletes.listedUsers(instance);
 			if (listed != recorded) {
 				end(step, ExitStatus.COMPLETED.getExitCode(),
-						"Deletions wait for the next consistent pass: the pass " + "listed " + recorded
+						"Deletions wait for the next consistent pass: the pass listed " + recorded
 								+ " users it saw unchanged, but uap_sync_seen_list holds " + listed
 								+ " of them (a sync that completed after this one failed removes its lists)");
 				return;

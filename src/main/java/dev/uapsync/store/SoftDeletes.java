@@ -126,9 +126,17 @@ public class SoftDeletes {
 	 * @return the count
 	 */
 	public long listedUsers(long instance) {
+		return listedUsers("=", instance);
+	}
+
+	/**
+	 * Counts the users listed by the passes whose job instance compares so with the one
+	 * given.
+	 */
+	private long listedUsers(String comparison, long instance) {
 		Long listed = this.jdbc.queryForObject(
-				"SELECT COALESCE(SUM(users), 0) FROM uap_sync_seen_list WHERE job_instance_id = ?", Long.class,
-				instance);
+				"SELECT COALESCE(SUM(users), 0) FROM uap_sync_seen_list WHERE job_instance_id " + comparison + " ?",
+				Long.class, instance);
 		return (listed != null) ? listed : 0;
 	}
 
@@ -148,22 +156,19 @@ public class SoftDeletes {
 	 * @return how many were handed on
 	 */
 	private long scan(long instance, Consumer<List<String>> unseen) {
-		Long listed = this.jdbc.queryForObject(
-				"SELECT COALESCE(SUM(users), 0) FROM uap_sync_seen_list WHERE job_instance_id >= ?", Long.class,
-				instance);
-		long total = (listed != null) ? listed : 0;
+		long total = listedUsers(">=", instance);
 		int partitions = (int) (total / this.partitionUsers + 1);
 		long count = 0;
 		for (int partition = 0; partition < partitions; partition++) {
 			SeenMobiles seen = listed(instance, partition, partitions, (int) Math.min(total / partitions + 1, 1 << 22));
 			String after = null;
 			while (true) {
-				List<String> page = (after == null)
-						? this.jdbc.queryForList(
-								"SELECT mobile FROM uap_user WHERE " + NOT_WRITTEN + " ORDER BY mobile LIMIT " + PAGE,
-								String.class, instance)
-						: this.jdbc.queryForList("SELECT mobile FROM uap_user WHERE mobile > ? AND " + NOT_WRITTEN
-								+ " ORDER BY mobile LIMIT " + PAGE, String.class, after, instance);
+				// the first page from the start, each further one after the last mobile
+				// read
+				List<String> page = this.jdbc.queryForList(
+						"SELECT mobile FROM uap_user WHERE " + ((after == null) ? "" : "mobile > ? AND ") + NOT_WRITTEN
+								+ " ORDER BY mobile LIMIT " + PAGE,
+						String.class, (after == null) ? new Object[] { instance } : new Object[] { after, instance });
 				List<String> notSeen = new ArrayList<>();
 				for (String mobile : page) {
 					if (partitionOf(mobile, partitions) == partition && !seen.contains(mobile)) {

@@ -238,8 +238,8 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 	/**
 	 * Inserts the chunk's rejects.
 	 * @return the valid mobiles among them: a stored user whose record is now rejected (a
-	 * name grown too long) still exists at the UAP, so it is marked seen, and not
-	 * soft-deleted; in the chunk's one marking statement when the chunk is looked up
+	 * name grown too long) still exists at the UAP, so it is recorded as seen, and not
+	 * soft-deleted
 	 */
 	private Set<String> writeRejects(List<RejectedUser> rejects) throws Exception {
 		if (rejects.isEmpty()) {
@@ -259,7 +259,7 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 			.collect(Collectors.toCollection(LinkedHashSet::new));
 	}
 
-	private void markSeen(Set<String> mobiles) {
+	private void recordSeen(Set<String> mobiles) {
 		if (mobiles.isEmpty()) {
 			return;
 		}
@@ -282,7 +282,7 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 
 	private void writeUsers(List<NormalizedUser> users, Set<String> rejectMobiles) throws Exception {
 		if (users.isEmpty() || loadedAllNew(users)) {
-			markSeen(rejectMobiles);
+			recordSeen(rejectMobiles);
 			return;
 		}
 		Map<String, Stored> stored = readStored(users);
@@ -315,13 +315,13 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 				written.put(user.mobile(), user);
 			}
 		}
-		// the rejects' mobiles too: one marking statement for the looked-up chunk
+		// the rejects' mobiles too: one list row for the looked-up chunk
 		seen.addAll(rejectMobiles);
 		if (!this.dryRun && !written.isEmpty()) {
 			write(written, fresh);
 			seen.removeAll(written.keySet());
 		}
-		markSeen(seen);
+		recordSeen(seen);
 		this.inserted += newInserted;
 		this.updated += newUpdated;
 		this.unchanged += newUnchanged;
