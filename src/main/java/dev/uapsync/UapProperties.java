@@ -30,6 +30,12 @@ public class UapProperties implements InitializingBean {
 	public static final int MAX_PAGE_SIZE = 10_000;
 
 	/**
+	 * The largest commit interval accepted: a chunk's look-up statement and its row of
+	 * users seen unchanged stay far below MySQL's and MariaDB's default packet limits.
+	 */
+	public static final int MAX_COMMIT_INTERVAL = 50_000;
+
+	/**
 	 * Base URL of the UAP API, e.g. {@code http://localhost:8000/api/v1}; the path
 	 * {@code /apps/mapping/users} is appended. Required; no default.
 	 */
@@ -48,11 +54,17 @@ public class UapProperties implements InitializingBean {
 	private @Nullable Path accessTokenFile;
 
 	/**
-	 * Users asked for per page (the {@code limit} parameter), and so the number of users
-	 * written per transaction. Default 100, from 2 to 10000: pages overlap by one user,
-	 * to see whether the list shifted between them.
+	 * Users asked for per page (the {@code limit} parameter). Default 100, from 2 to
+	 * 10000: pages overlap by one user, to see whether the list shifted between them.
 	 */
 	private int pageSize = 100;
+
+	/**
+	 * Users written per transaction (the chunk size): each commit saves the offset a
+	 * restart resumes at, so a failed sync reads again at most this many users. Default
+	 * 5000, from 1 to 50000; need not be a multiple of the page size.
+	 */
+	private int commitInterval = 5000;
 
 	/**
 	 * Most rejected users one sync (with its restarts) may record before it fails.
@@ -62,7 +74,7 @@ public class UapProperties implements InitializingBean {
 
 	/**
 	 * Shortest time between two progress lines in the log; progress is logged at most
-	 * once per page. Default 10 s; 0 logs every page.
+	 * once per chunk. Default 10 s; 0 logs every chunk.
 	 */
 	private Duration progressInterval = Duration.ofSeconds(10);
 
@@ -127,6 +139,14 @@ public class UapProperties implements InitializingBean {
 
 	public void setPageSize(int pageSize) {
 		this.pageSize = pageSize;
+	}
+
+	public int getCommitInterval() {
+		return this.commitInterval;
+	}
+
+	public void setCommitInterval(int commitInterval) {
+		this.commitInterval = commitInterval;
 	}
 
 	public int getRejectLimit() {
@@ -194,6 +214,10 @@ public class UapProperties implements InitializingBean {
 		if (this.pageSize < 2 || this.pageSize > MAX_PAGE_SIZE) {
 			throw new ConfigurationException("UAP_PAGE_SIZE=" + this.pageSize + " is out of range: set it from 2 to "
 					+ MAX_PAGE_SIZE + " (default 100)");
+		}
+		if (this.commitInterval < 1 || this.commitInterval > MAX_COMMIT_INTERVAL) {
+			throw new ConfigurationException("UAP_COMMIT_INTERVAL=" + this.commitInterval
+					+ " is out of range: set it from 1 to " + MAX_COMMIT_INTERVAL + " (default 5000)");
 		}
 		if (this.concurrency < 1 || this.concurrency > 16) {
 			throw new ConfigurationException(

@@ -207,6 +207,35 @@ abstract class AbstractSyncJobTests {
 	}
 
 	@Test
+	void aCommitIntervalThatSpansPagesUnevenlyCommitsAtItsOwnBoundariesAndResumesExactly(CapturedOutput output)
+			throws IOException {
+		DemoUsers users = new DemoUsers(USERS, 23);
+		// chunks of 700 users over pages of 250: the failure at 1600 rolls back the chunk
+		// from 1400, which began in the middle of a page
+		serve(users).failFrom(1600);
+		Map<String, Object> settings = Map.of("uap.commit-interval", 700, "uap.retry.max-attempts", 1);
+		assertThat(run(settings, "sync")).isEqualTo(CommandLine.FAILED);
+		assertThat(committedOffset()).isEqualTo(1400);
+		assertThat(output.getErr()).contains("'restart' resumes it at offset 1400");
+		this.server.failFrom(Long.MAX_VALUE);
+		int servedBefore = this.server.servedOffsets().size();
+
+		assertThat(run(settings, "restart")).isEqualTo(CommandLine.COMPLETED);
+
+		assertThat(this.server.servedOffsets().subList(servedBefore, this.server.servedOffsets().size())).first()
+			.isEqualTo(1399L);
+		assertThat(differences(expectedTable(users), table())).isEmpty();
+		assertThat(differences(expectedRejects(users), rejectedRawMobiles())).isEmpty();
+		assertThat(output.getOut())
+			.contains("read " + USERS + ", inserted " + expectedTable(users).size() + ", updated 0, unchanged 0");
+		assertThat(this.database.jdbc()
+			.queryForObject("SELECT COMMIT_COUNT FROM BATCH_STEP_EXECUTION WHERE STEP_NAME = 'uapUserSyncStep' "
+					+ "ORDER BY STEP_EXECUTION_ID DESC LIMIT 1", Integer.class))
+			.as("chunks of 700 from 1400 to 3000, the last one short")
+			.isEqualTo(3);
+	}
+
+	@Test
 	void pagesFetchedFourAtATimeEndExactAndAFailedSyncResumesExactly(CapturedOutput output) throws IOException {
 		DemoUsers users = new DemoUsers(USERS, 71);
 		serve(users).failFrom(1750).delay(Duration.ofMillis(5));
@@ -776,6 +805,8 @@ abstract class AbstractSyncJobTests {
 		properties.put("uap.access-token", TOKEN);
 		properties.put("uap.page-size", 250);
 		properties.putAll(settings);
+		// a chunk a page, unless a test says otherwise: the tests reason in pages
+		properties.putIfAbsent("uap.commit-interval", properties.get("uap.page-size"));
 		return new CommandLine(System.out, System.err, properties).run(command);
 	}
 

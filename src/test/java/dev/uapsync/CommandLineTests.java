@@ -127,6 +127,17 @@ class CommandLineTests {
 	}
 
 	@Test
+	void syncWithACommitIntervalOutOfRangeCannotStartAndSaysTheRange(CapturedOutput output) {
+		Map<String, Object> settings = settings();
+		settings.put("uap.commit-interval", 50_001);
+
+		int exitCode = commandLine(settings).run("sync");
+
+		assertThat(exitCode).isEqualTo(CommandLine.NOT_STARTED);
+		assertThat(oneLine(output)).contains("UAP_COMMIT_INTERVAL=50001 is out of range: set it from 1 to 50000");
+	}
+
+	@Test
 	void syncWithALoadDataSettingThatIsNotABooleanCannotStart(CapturedOutput output) {
 		Map<String, Object> settings = settings();
 		settings.put("uap.load-data", "fast");

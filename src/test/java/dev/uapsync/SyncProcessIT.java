@@ -40,6 +40,11 @@ class SyncProcessIT {
 
 	private static final int PAGE_SIZE = 100;
 
+	/**
+	 * Chunks that end in the middle of a page, and several of them before the kill.
+	 */
+	private static final int COMMIT_INTERVAL = 250;
+
 	private static final Pattern PROGRESS = Pattern.compile("Progress: (\\d+) of");
 
 	@TempDir
@@ -92,9 +97,9 @@ class SyncProcessIT {
 		Matcher restart = Pattern.compile("Restarting sync 1 \\(FAILED\\) at offset (\\d+)").matcher(output);
 		assertThat(restart.find()).as(output).isTrue();
 		long offset = Long.parseLong(restart.group(1));
-		// the page whose progress line was seen may not have committed before the kill;
+		// the chunk whose progress line was seen may not have committed before the kill;
 		// the one before it had
-		assertThat(offset).isGreaterThanOrEqualTo(progressed - PAGE_SIZE);
+		assertThat(offset).isGreaterThanOrEqualTo(progressed - COMMIT_INTERVAL);
 		List<Long> resumed = this.server.servedOffsets().subList(servedBefore, this.server.servedOffsets().size());
 		// the restart asks for the page at the saved offset, one user early, and for none
 		// before it (a request the killed sync had sent may be answered after the kill)
@@ -121,7 +126,7 @@ class SyncProcessIT {
 		assertThat(sync.waitFor(60, TimeUnit.SECONDS)).isTrue();
 		String stopped = Files.readString(syncLog);
 		assertThat(sync.exitValue()).as(stopped).isEqualTo(CommandLine.FAILED);
-		assertThat(stopped).contains("Stopping sync 1 at the end of the page in progress")
+		assertThat(stopped).contains("Stopping sync 1 once the chunk in progress is committed")
 			.containsPattern("Sync 1 STOPPED after [1-9]\\d* users");
 		String output = restartToTheEnd();
 		assertThat(output).containsPattern("Restarting sync 1 \\(STOPPED\\) at offset [1-9]");
@@ -250,6 +255,7 @@ class SyncProcessIT {
 		environment.put("UAP_BASE_URL", this.server.baseUrl());
 		environment.put("UAP_ACCESS_TOKEN", TOKEN);
 		environment.put("UAP_PAGE_SIZE", String.valueOf(PAGE_SIZE));
+		environment.put("UAP_COMMIT_INTERVAL", String.valueOf(COMMIT_INTERVAL));
 		environment.put("UAP_PROGRESS_INTERVAL", "0");
 		environment.putAll(settings);
 		return builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();

@@ -75,7 +75,8 @@ public class RunningSync implements JobExecutionListener, StepInterruptionPolicy
 		this.stopRequested = true;
 		JobExecution running = this.current.get();
 		if (running != null) {
-			logger.warn("Stopping sync " + running.getId() + " at the end of the page in progress (shutdown signal)");
+			logger.warn(
+					"Stopping sync " + running.getId() + " once the chunk in progress is committed (shutdown signal)");
 		}
 		return running != null;
 	}

@@ -47,9 +47,9 @@ import dev.uapsync.user.UserProcessor;
 
 /**
  * The sync job: {@code uapUserSyncJob}, one chunk-oriented step {@code uapUserSyncStep}
- * whose chunk is one page of users, read from the UAP, normalized, and written to
- * {@code uap_user} (or {@code uap_user_reject}) in one transaction with the step's saved
- * offset.
+ * whose chunk is {@code uap.commit-interval} users, read from the UAP page by page,
+ * normalized, and written to {@code uap_user} (or {@code uap_user_reject}) in one
+ * transaction with the step's saved offset.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(UapProperties.class)
@@ -154,7 +154,7 @@ public class SyncJobConfiguration {
 	Step uapUserSyncStep(JobRepository jobRepository, PlatformTransactionManager transactionManager,
 			UapUserReader uapUserReader, UserProcessor userProcessor, UserWriter userWriter,
 			SyncProgressListener syncProgressListener, UapProperties properties, RunningSync runningSync) {
-		return new StepBuilder(STEP_NAME, jobRepository).<UapUser, SyncItem>chunk(properties.getPageSize())
+		return new StepBuilder(STEP_NAME, jobRepository).<UapUser, SyncItem>chunk(properties.getCommitInterval())
 			.transactionManager(transactionManager)
 			.reader(uapUserReader)
 			.processor(userProcessor)
@@ -223,8 +223,8 @@ public class SyncJobConfiguration {
 			ObjectProvider<UapClient> uapClient, DataSource dataSource, UapProperties properties,
 			RunningSync runningSync) {
 		Supplier<String> settings = () -> "UAP " + uapClient.getObject().usersUri() + ", page size "
-				+ properties.getPageSize() + ", database " + SqlDialect.displayUrl(dataSource) + ", reject limit "
-				+ properties.getRejectLimit();
+				+ properties.getPageSize() + ", commit interval " + properties.getCommitInterval() + ", database "
+				+ SqlDialect.displayUrl(dataSource) + ", reject limit " + properties.getRejectLimit();
 		return new JobBuilder(JOB_NAME, jobRepository).start(uapUserSyncStep)
 			.next(uapUserDeleteStep)
 			.listener(new SyncLogListener(settings))

@@ -15,9 +15,10 @@ import org.springframework.batch.infrastructure.item.Chunk;
 import dev.uapsync.uap.UapUserReader;
 
 /**
- * Logs the sync's progress after a chunk (one page of users) is written: users done of
- * the UAP's total, users per second in this execution, and the time left at that rate. At
- * most one line per chunk, and at most one per {@code uap.progress-interval}.
+ * Logs the sync's progress after a chunk ({@code uap.commit-interval} users) is written:
+ * users done of the UAP's total, users per second in this execution, and the time left at
+ * that rate. At most one line per chunk, and at most one per
+ * {@code uap.progress-interval}.
  */
 class SyncProgressListener implements StepExecutionListener, ChunkListener<Object, Object> {
 
