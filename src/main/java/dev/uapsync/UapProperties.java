@@ -30,10 +30,13 @@ public class UapProperties implements InitializingBean {
 	public static final int MAX_PAGE_SIZE = 10_000;
 
 	/**
-	 * The largest commit interval accepted: a chunk's look-up statement and its row of
-	 * users seen unchanged stay far below MySQL's and MariaDB's default packet limits.
+	 * The largest commit interval accepted. A chunk's look-up lists its mobiles in one
+	 * {@code IN}, and MySQL's range optimizer gives up the key, reading the whole table
+	 * instead, past {@code range_optimizer_max_mem_size} (8 MB by default; about 230
+	 * bytes a value by MySQL's manual, so near 36,000 values, fewer with longer keys). A
+	 * chunk's users, its look-up and its list of users seen are also in memory at once.
 	 */
-	public static final int MAX_COMMIT_INTERVAL = 50_000;
+	public static final int MAX_COMMIT_INTERVAL = 20_000;
 
 	/**
 	 * Base URL of the UAP API, e.g. {@code http://localhost:8000/api/v1}; the path
@@ -62,7 +65,7 @@ public class UapProperties implements InitializingBean {
 	/**
 	 * Users written per transaction (the chunk size): each commit saves the offset a
 	 * restart resumes at, so a failed sync reads again at most this many users. Default
-	 * 5000, from 1 to 50000; need not be a multiple of the page size.
+	 * 5000, from 1 to 20000; need not be a multiple of the page size.
 	 */
 	private int commitInterval = 5000;
 

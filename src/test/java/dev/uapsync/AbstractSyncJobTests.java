@@ -46,6 +46,7 @@ import dev.uapsync.demo.DemoUsers;
 import dev.uapsync.demo.DemoUsers.DemoUser;
 import dev.uapsync.job.SyncLauncher;
 import dev.uapsync.job.SyncSchedule;
+import dev.uapsync.store.RejectLimitExceededException;
 import dev.uapsync.store.SqlDialect;
 import dev.uapsync.store.SyncLock;
 import dev.uapsync.store.UserSchemaInitializer;
@@ -160,6 +161,30 @@ abstract class AbstractSyncJobTests {
 		assertThat(this.database.jdbc().queryForObject("SELECT COUNT(*) FROM uap_user_reject", Long.class))
 			.isEqualTo(rejectsBefore)
 			.isLessThanOrEqualTo(5);
+		assertThat(output.getErr()).contains(rejectsBefore + " of them recorded in uap_user_reject (job_execution_id");
+	}
+
+	@Test
+	void whenTheFirstChunkPassesTheRejectLimitTheMessageNamesItsRejectsSinceNoneIsRecorded(CapturedOutput output)
+			throws IOException {
+		DemoUsers users = new DemoUsers(USERS, 7);
+		List<Long> rejectOffsets = List.copyOf(expectedRejects(users).keySet());
+		assertThat(rejectOffsets).hasSizeGreaterThan(RejectLimitExceededException.NAMED);
+
+		// the default commit interval: the whole sync is one chunk
+		int exitCode = sync(users, Map.of("uap.reject-limit", 5, "uap.commit-interval", 5000));
+
+		assertThat(exitCode).isEqualTo(CommandLine.FAILED);
+		assertThat(this.database.jdbc().queryForObject("SELECT COUNT(*) FROM uap_user_reject", Long.class)).isZero();
+		List<String> named = rejectOffsets.stream()
+			.limit(RejectLimitExceededException.NAMED)
+			.map((offset) -> ((offset.equals(rejectOffsets.get(0))) ? "offset " : ", ") + offset + " (")
+			.toList();
+		assertThat(output.getErr()).contains(rejectOffsets.size() + " records rejected, more than UAP_REJECT_LIMIT=5")
+			.contains("0 of them recorded in uap_user_reject; the chunk that passed the limit rolled back with its "
+					+ rejectOffsets.size() + ", the first 5 at offset " + rejectOffsets.get(0) + " (")
+			.containsSubsequence(named)
+			.doesNotContain(", " + rejectOffsets.get(RejectLimitExceededException.NAMED) + " (");
 	}
 
 	@Test

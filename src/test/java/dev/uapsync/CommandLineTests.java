@@ -129,12 +129,12 @@ class CommandLineTests {
 	@Test
 	void syncWithACommitIntervalOutOfRangeCannotStartAndSaysTheRange(CapturedOutput output) {
 		Map<String, Object> settings = settings();
-		settings.put("uap.commit-interval", 50_001);
+		settings.put("uap.commit-interval", 20_001);
 
 		int exitCode = commandLine(settings).run("sync");
 
 		assertThat(exitCode).isEqualTo(CommandLine.NOT_STARTED);
-		assertThat(oneLine(output)).contains("UAP_COMMIT_INTERVAL=50001 is out of range: set it from 1 to 50000");
+		assertThat(oneLine(output)).contains("UAP_COMMIT_INTERVAL=20001 is out of range: set it from 1 to 20000");
 	}
 
 	@Test

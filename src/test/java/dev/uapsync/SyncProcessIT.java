@@ -126,10 +126,36 @@ class SyncProcessIT {
 		assertThat(sync.waitFor(60, TimeUnit.SECONDS)).isTrue();
 		String stopped = Files.readString(syncLog);
 		assertThat(sync.exitValue()).as(stopped).isEqualTo(CommandLine.FAILED);
-		assertThat(stopped).contains("Stopping sync 1 once the chunk in progress is committed")
+		assertThat(stopped).contains("Stopping sync 1 before its next page")
 			.containsPattern("Sync 1 STOPPED after [1-9]\\d* users");
 		String output = restartToTheEnd();
 		assertThat(output).containsPattern("Restarting sync 1 \\(STOPPED\\) at offset [1-9]");
+		assertTableExact(users, output);
+	}
+
+	@Test
+	void sigtermInTheMiddleOfAChunkStopsBeforeTheNextPageNotAtTheChunksEnd() throws Exception {
+		this.database = TestDatabase.h2(this.folder);
+		DemoUsers users = new DemoUsers(USERS, 31);
+		this.server = DemoServer.start(0, users, TOKEN, 1000).delay(Duration.ofMillis(40));
+		Path syncLog = this.folder.resolve("sync.log");
+		// the whole sync is one chunk of 30 pages
+		Process sync = start("sync", syncLog, Map.of("UAP_COMMIT_INTERVAL", String.valueOf(USERS)));
+		Instant deadline = Instant.now().plusSeconds(60);
+		while (this.server.servedOffsets().stream().noneMatch((skip) -> skip >= 1000)
+				&& Instant.now().isBefore(deadline)) {
+			Thread.sleep(5);
+		}
+
+		sync.destroy();
+		assertThat(sync.waitFor(60, TimeUnit.SECONDS)).isTrue();
+		String stopped = Files.readString(syncLog);
+		assertThat(sync.exitValue()).as(stopped).isEqualTo(CommandLine.FAILED);
+		assertThat(stopped).contains("Sync 1 STOPPED after 0 users");
+		assertThat(this.server.servedOffsets()).as("pages asked for before the stop took effect")
+			.allMatch((skip) -> skip < 2000);
+		String output = restartToTheEnd();
+		assertThat(output).contains("Restarting sync 1 (STOPPED)");
 		assertTableExact(users, output);
 	}
 

@@ -67,16 +67,17 @@ public class RunningSync implements JobExecutionListener, StepInterruptionPolicy
 	}
 
 	/**
-	 * Asks the running sync, and any sync started later by this process, to stop at its
-	 * next chunk boundary; returns at once.
+	 * Asks the running sync, and any sync started later by this process, to stop before
+	 * its next page: at the next chunk boundary, or at a page boundary inside a chunk,
+	 * whose uncommitted part then rolls back; returns at once.
 	 * @return whether a sync was running
 	 */
 	public boolean stop() {
 		this.stopRequested = true;
 		JobExecution running = this.current.get();
 		if (running != null) {
-			logger.warn(
-					"Stopping sync " + running.getId() + " once the chunk in progress is committed (shutdown signal)");
+			logger.warn("Stopping sync " + running.getId()
+					+ " before its next page (shutdown signal); what the chunk in progress has not committed is read again on restart");
 		}
 		return running != null;
 	}

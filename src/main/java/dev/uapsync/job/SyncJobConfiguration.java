@@ -127,8 +127,9 @@ public class SyncJobConfiguration {
 
 	@Bean
 	@StepScope
-	UapUserReader uapUserReader(PageFetcher pageFetcher, UapProperties properties) {
-		return new UapUserReader(pageFetcher, properties.getPageSize(), properties.getConcurrency());
+	UapUserReader uapUserReader(PageFetcher pageFetcher, UapProperties properties, RunningSync runningSync) {
+		return new UapUserReader(pageFetcher, properties.getPageSize(), properties.getConcurrency(),
+				runningSync::isStopRequested);
 	}
 
 	@Bean

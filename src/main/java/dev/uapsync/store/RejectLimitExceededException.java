@@ -1,15 +1,36 @@
 package dev.uapsync.store;
 
+import java.util.List;
+import java.util.stream.Collectors;
+
+import dev.uapsync.user.SyncItem.RejectedUser;
+
 /**
  * More records were rejected in one sync than {@code uap.reject-limit} allows. The chunk
- * that passed the limit is rolled back; the rejects of earlier chunks stay recorded.
+ * that passed the limit is rolled back with its rejects; the rejects of earlier chunks
+ * stay recorded. The message therefore says how many are recorded, and gives the offsets
+ * and reasons of the first rejects rolled back, since no table keeps them (reasons name
+ * the field and the rule, never a value).
  */
 public class RejectLimitExceededException extends RuntimeException {
 
-	RejectLimitExceededException(long rejected, int limit, long jobExecutionId) {
-		super(rejected + " records rejected, more than UAP_REJECT_LIMIT=" + limit
-				+ " allows: see why in uap_user_reject (job_execution_id " + jobExecutionId
-				+ "), fix the records at the UAP, or raise UAP_REJECT_LIMIT and restart");
+	/**
+	 * How many of the rolled-back chunk's rejects the message names.
+	 */
+	public static final int NAMED = 5;
+
+	RejectLimitExceededException(long recorded, List<RejectedUser> rolledBack, int limit, long jobExecutionId) {
+		super((recorded + rolledBack.size()) + " records rejected, more than UAP_REJECT_LIMIT=" + limit + " allows; "
+				+ recorded + " of them recorded in uap_user_reject"
+				+ ((recorded > 0) ? " (job_execution_id " + jobExecutionId
+						+ ", and earlier executions of this sync if it was restarted)" : "")
+				+ "; the chunk that passed the limit rolled back with its " + rolledBack.size() + ", "
+				+ ((rolledBack.size() > NAMED) ? "the first " + NAMED + " at " : "at ") + "offset "
+				+ rolledBack.stream()
+					.limit(NAMED)
+					.map((reject) -> reject.source().offset() + " (" + reject.reason() + ")")
+					.collect(Collectors.joining(", "))
+				+ ". Fix the records at the UAP, or raise UAP_REJECT_LIMIT and restart");
 	}
 
 }

@@ -53,8 +53,11 @@ public class SoftDeletes {
 	// present users read at a time
 	private static final int PAGE = 10_000;
 
-	// seen lists read at a time
+	// seen lists read at a time, at most
 	private static final int LISTS = 100;
+
+	// listed mobiles read at a time, about: a list holds a chunk's, up to 20,000
+	private static final int LISTED_MOBILES = 200_000;
 
 	private final NamedParameterJdbcTemplate named;
 
@@ -157,10 +160,17 @@ public class SoftDeletes {
 	 */
 	private long scan(long instance, Consumer<List<String>> unseen) {
 		long total = listedUsers(">=", instance);
+		Long lists = this.jdbc.queryForObject("SELECT COUNT(*) FROM uap_sync_seen_list WHERE job_instance_id >= ?",
+				Long.class, instance);
+		// as many lists at a time as hold about LISTED_MOBILES, so that large chunks do
+		// not make large reads
+		int atATime = (int) Math.max(1,
+				Math.min(LISTS, LISTED_MOBILES * ((lists != null) ? lists : 0) / Math.max(total, 1)));
 		int partitions = (int) (total / this.partitionUsers + 1);
 		long count = 0;
 		for (int partition = 0; partition < partitions; partition++) {
-			SeenMobiles seen = listed(instance, partition, partitions, (int) Math.min(total / partitions + 1, 1 << 22));
+			SeenMobiles seen = listed(instance, partition, partitions, (int) Math.min(total / partitions + 1, 1 << 22),
+					atATime);
 			String after = null;
 			while (true) {
 				// the first page from the start, each further one after the last mobile
@@ -189,9 +199,9 @@ public class SoftDeletes {
 	}
 
 	/**
-	 * Reads the pass's listed mobiles of one partition, a few lists at a time.
+	 * Reads the pass's listed mobiles of one partition, {@code atATime} lists at a time.
 	 */
-	private SeenMobiles listed(long instance, int partition, int partitions, int expected) {
+	private SeenMobiles listed(long instance, int partition, int partitions, int expected, int atATime) {
 		SeenMobiles seen = new SeenMobiles(expected);
 		long after = -1;
 		while (true) {
@@ -199,7 +209,7 @@ public class SoftDeletes {
 			int[] rows = { 0 };
 			this.jdbc.query(
 					"SELECT id, mobiles FROM uap_sync_seen_list WHERE job_instance_id >= ? AND id > ? ORDER BY id LIMIT "
-							+ LISTS,
+							+ atATime,
 					(rs) -> {
 						last[0] = rs.getLong(1);
 						rows[0]++;
@@ -217,7 +227,7 @@ public class SoftDeletes {
 							start = end + 1;
 						}
 					}, instance, after);
-			if (rows[0] < LISTS) {
+			if (rows[0] < atATime) {
 				return seen;
 			}
 			after = last[0];

@@ -14,15 +14,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Fetches the pages ahead of the reader with up to {@code concurrency} requests in
  * flight, and hands them out strictly in order, so the reader, its offset and its restart
  * state stay exactly as with one request at a time. Each page handed out is followed at
- * once by the request for the next, which then runs while the reader's chunk is processed
- * and written: with a concurrency of 1 the UAP still gets one request at a time, each
- * sent after the answer before, but the sync no longer waits for the UAP and the database
- * in turn. The next page's offset is known exactly from the page just received; the pages
- * beyond it (with a concurrency above 1) are a guess, one stride (users per page) further
- * on each. The stride starts at the page size and drops to what the UAP really sends when
- * it clamps {@code limit}; a page that lands elsewhere than guessed discards the guesses
- * in flight, which are then fetched again from the right offset. A failed page fails when
- * its turn comes, not before.
+ * once by the request for the next, which then runs while the page's users are handed out
+ * and, after a chunk's last page, while the chunk is processed and written: with a
+ * concurrency of 1 the UAP still gets one request at a time, each sent after the answer
+ * before, but the sync does not wait for the UAP and the database in turn. Within a chunk
+ * of several pages the reader still waits for each answer; a higher concurrency asks
+ * further ahead. The next page's offset is known exactly from the page just received; the
+ * pages beyond it (with a concurrency above 1) are a guess, one stride (users per page)
+ * further on each. The stride starts at the page size and drops to what the UAP really
+ * sends when it clamps {@code limit}; a page that lands elsewhere than guessed discards
+ * the guesses in flight, which are then fetched again from the right offset. A failed
+ * page fails when its turn comes, not before.
  *
  * <p>
  * Pages after the first are asked for one user early, at {@code offset - 1}, so that each

@@ -9,11 +9,13 @@ import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.batch.core.job.JobInterruptedException;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.item.ItemStreamReader;
 
@@ -126,8 +128,10 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 
 	private boolean exhausted;
 
+	private final BooleanSupplier stopRequested;
+
 	public UapUserReader(PageFetcher pages, int pageSize) {
-		this(pages, pageSize, 1);
+		this(pages, pageSize, 1, () -> false);
 	}
 
 	/**
@@ -135,13 +139,17 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 	 * @param pages fetches the pages
 	 * @param pageSize the {@code limit} asked for
 	 * @param concurrency how many pages may be requested at once, ahead of the one read
-	 * ({@link PagePrefetch}); with 1, the next page is requested while the users of the
-	 * one before are processed and written
+	 * ({@link PagePrefetch}); with 1, the next page is requested as soon as the one
+	 * before is taken, while its users are handed out
+	 * @param stopRequested whether the sync is asked to stop: then the reader takes no
+	 * further page and throws {@link JobInterruptedException}, so that a chunk of many
+	 * pages does not hold a stop until its end
 	 */
-	public UapUserReader(PageFetcher pages, int pageSize, int concurrency) {
+	public UapUserReader(PageFetcher pages, int pageSize, int concurrency, BooleanSupplier stopRequested) {
 		this.pages = pages;
 		this.pageSize = pageSize;
 		this.concurrency = concurrency;
+		this.stopRequested = stopRequested;
 	}
 
 	@Override
@@ -165,9 +173,15 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 	}
 
 	@Override
-	public @Nullable UapUser read() {
-		if (!this.page.hasNext() && !fetchNextPage()) {
-			return null;
+	public @Nullable UapUser read() throws JobInterruptedException {
+		if (!this.page.hasNext()) {
+			if (this.stopRequested.getAsBoolean()) {
+				// the step rolls the chunk in progress back and ends STOPPED
+				throw new JobInterruptedException("Stopped by a shutdown signal between two pages");
+			}
+			if (!fetchNextPage()) {
+				return null;
+			}
 		}
 		UapUser user = this.page.next();
 		this.offset = user.offset() + 1;

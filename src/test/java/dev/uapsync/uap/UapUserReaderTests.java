@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import org.springframework.batch.core.job.JobInterruptedException;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -41,12 +43,12 @@ class UapUserReaderTests {
 	}
 
 	@AfterEach
-	void stop() {
+	void stop() throws Exception {
 		this.server.close();
 	}
 
 	@Test
-	void readsEveryUserInOrderAcrossPages() {
+	void readsEveryUserInOrderAcrossPages() throws Exception {
 		UapStub uap = serve(new UapStub(10, 100));
 
 		List<UapUser> users = readAll(reader(4), new ExecutionContext());
@@ -58,7 +60,28 @@ class UapUserReaderTests {
 	}
 
 	@Test
-	void shortPageFromAServerThatClampsTheLimitIsNotTheEnd() {
+	void aStopAskedForEndsTheReadAtTheNextPageBoundaryWithoutAskingForThatPage() throws Exception {
+		UapStub uap = serve(new UapStub(10, 100));
+		AtomicBoolean stop = new AtomicBoolean();
+		UapUserReader reader = new UapUserReader(new PageFetcher(this.client, 1, Duration.ofMillis(1),
+				Duration.ofMillis(1), 1, Duration.ZERO, () -> false, new RequestPacer(0)), 4, 1, stop::get);
+		reader.open(new ExecutionContext());
+		assertThat(reader.read()).extracting(UapUser::offset).isEqualTo(0L);
+		stop.set(true);
+
+		// the rest of the page in hand is still handed out
+		assertThat(reader.read()).extracting(UapUser::offset).isEqualTo(1L);
+		assertThat(reader.read()).extracting(UapUser::offset).isEqualTo(2L);
+		assertThat(reader.read()).extracting(UapUser::offset).isEqualTo(3L);
+		assertThatExceptionOfType(JobInterruptedException.class).isThrownBy(reader::read)
+			.withMessageContaining("shutdown signal");
+		reader.close();
+		// the second page (asked for at 3) was in flight; the third (at 6) never is
+		assertThat(uap.skips).as("pages asked for").allMatch((skip) -> skip < 6);
+	}
+
+	@Test
+	void shortPageFromAServerThatClampsTheLimitIsNotTheEnd() throws Exception {
 		UapStub uap = serve(new UapStub(10, 3));
 
 		List<UapUser> users = readAll(reader(5), new ExecutionContext());
@@ -68,7 +91,7 @@ class UapUserReaderTests {
 	}
 
 	@Test
-	void aPageWithNoUserAfterTheOverlapEndsTheReadEvenWhenTotalSaysMore() {
+	void aPageWithNoUserAfterTheOverlapEndsTheReadEvenWhenTotalSaysMore() throws Exception {
 		UapStub uap = serve(new UapStub(5, 100));
 		uap.reportTotal((total) -> total + 3);
 
@@ -79,7 +102,7 @@ class UapUserReaderTests {
 	}
 
 	@Test
-	void offsetReachingTotalEndsTheReadWithoutAnotherRequest() {
+	void offsetReachingTotalEndsTheReadWithoutAnotherRequest() throws Exception {
 		UapStub uap = serve(new UapStub(6, 100));
 
 		readAll(reader(3), new ExecutionContext());
@@ -88,7 +111,7 @@ class UapUserReaderTests {
 	}
 
 	@Test
-	void emptyUapEndsAfterOneRequest() {
+	void emptyUapEndsAfterOneRequest() throws Exception {
 		UapStub uap = serve(new UapStub(0, 100));
 		UapUserReader reader = reader(3);
 
@@ -100,7 +123,7 @@ class UapUserReaderTests {
 	}
 
 	@Test
-	void remembersTheTotalAsFirstAndAsLastSeen() {
+	void remembersTheTotalAsFirstAndAsLastSeen() throws Exception {
 		UapStub uap = serve(new UapStub(6, 100));
 		UapUserReader reader = reader(2);
 		reader.open(new ExecutionContext());
@@ -119,7 +142,7 @@ class UapUserReaderTests {
 	}
 
 	@Test
-	void updateSavesTheOffsetOfTheNextUserNotOfTheNextPage() {
+	void updateSavesTheOffsetOfTheNextUserNotOfTheNextPage() throws Exception {
 		serve(new UapStub(10, 100));
 		UapUserReader reader = reader(4);
 		reader.open(new ExecutionContext());
@@ -136,7 +159,7 @@ class UapUserReaderTests {
 	}
 
 	@Test
-	void restartFromASavedContextResumesAtTheSavedOffsetInTheMiddleOfAPage() {
+	void restartFromASavedContextResumesAtTheSavedOffsetInTheMiddleOfAPage() throws Exception {
 		UapStub uap = serve(new UapStub(10, 100));
 		UapUserReader first = reader(4);
 		first.open(new ExecutionContext());
@@ -159,7 +182,7 @@ class UapUserReaderTests {
 	}
 
 	@Test
-	void aUapServingOneUserAPageFailsTheReadSayingSo() {
+	void aUapServingOneUserAPageFailsTheReadSayingSo() throws Exception {
 		serve(new UapStub(10, 1));
 		UapUserReader reader = reader(4);
 		reader.open(new ExecutionContext());
@@ -171,7 +194,8 @@ class UapUserReaderTests {
 	}
 
 	@Test
-	void aRestartFromAStateSavedWithoutTheLastUserReadsOnButNotesTheUncheckedBoundary(CapturedOutput output) {
+	void aRestartFromAStateSavedWithoutTheLastUserReadsOnButNotesTheUncheckedBoundary(CapturedOutput output)
+			throws Exception {
 		UapStub uap = serve(new UapStub(10, 100));
 		ExecutionContext saved = new ExecutionContext();
 		// as an earlier version saved it: no fingerprint of the last user
@@ -190,7 +214,7 @@ class UapUserReaderTests {
 	}
 
 	@Test
-	void pagesFetchedAheadAndDiscardedAreNotRetriedNorWarnedOf(CapturedOutput output) {
+	void pagesFetchedAheadAndDiscardedAreNotRetriedNorWarnedOf(CapturedOutput output) throws Exception {
 		serve(new UapStub(30, 3) {
 			@Override
 			public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
@@ -204,7 +228,7 @@ class UapUserReaderTests {
 		});
 		// three attempts a page: a cancelled guess used to be retried, with a warning
 		UapUserReader reader = new UapUserReader(new PageFetcher(this.client, 3, Duration.ofMillis(50),
-				Duration.ofMillis(50), 1, Duration.ZERO, () -> false, new RequestPacer(0)), 10, 4);
+				Duration.ofMillis(50), 1, Duration.ZERO, () -> false, new RequestPacer(0)), 10, 4, () -> false);
 
 		List<UapUser> users = readAll(reader, new ExecutionContext());
 
@@ -213,7 +237,7 @@ class UapUserReaderTests {
 	}
 
 	@Test
-	void theNextPageIsRequestedWhileThePageBeforeIsStillBeingRead() throws InterruptedException {
+	void theNextPageIsRequestedWhileThePageBeforeIsStillBeingRead() throws Exception {
 		serve(new UapStub(10, 100));
 		UapUserReader reader = reader(4);
 		reader.open(new ExecutionContext());
@@ -229,7 +253,7 @@ class UapUserReaderTests {
 	}
 
 	@Test
-	void withAConcurrencyOfOneTheUapGetsOneRequestAtATime() {
+	void withAConcurrencyOfOneTheUapGetsOneRequestAtATime() throws Exception {
 		UapStub uap = serve(new UapStub(30, 100));
 		uap.answerMs(20);
 
@@ -240,7 +264,7 @@ class UapUserReaderTests {
 	}
 
 	@Test
-	void withAConcurrencyOfFourTheUapGetsSeveralRequestsAtOnce() {
+	void withAConcurrencyOfFourTheUapGetsSeveralRequestsAtOnce() throws Exception {
 		UapStub uap = serve(new UapStub(30, 100));
 		uap.answerMs(20);
 
@@ -251,7 +275,7 @@ class UapUserReaderTests {
 	}
 
 	@Test
-	void concurrentReadsHandOutEveryUserInOrderFromAClampingServer() {
+	void concurrentReadsHandOutEveryUserInOrderFromAClampingServer() throws Exception {
 		UapStub uap = serve(new UapStub(50, 3));
 
 		List<UapUser> users = readAll(reader(5, 4), new ExecutionContext());
@@ -262,7 +286,7 @@ class UapUserReaderTests {
 	}
 
 	@Test
-	void concurrentReadsResumeAtTheSavedOffset() {
+	void concurrentReadsResumeAtTheSavedOffset() throws Exception {
 		UapStub uap = serve(new UapStub(40, 100));
 		UapUserReader first = reader(4, 4);
 		first.open(new ExecutionContext());
@@ -284,7 +308,7 @@ class UapUserReaderTests {
 	}
 
 	@Test
-	void aPageThatFailsFailsWhenItsTurnComesAfterTheUsersBeforeIt() {
+	void aPageThatFailsFailsWhenItsTurnComesAfterTheUsersBeforeIt() throws Exception {
 		serve(new UapStub(30, 100) {
 			@Override
 			public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
@@ -307,7 +331,7 @@ class UapUserReaderTests {
 	}
 
 	@Test
-	void aUserRemovedBeforeAPageBoundaryIsNotedAsAShiftAndNobodySlipsPast() {
+	void aUserRemovedBeforeAPageBoundaryIsNotedAsAShiftAndNobodySlipsPast() throws Exception {
 		UapStub uap = serve(new UapStub(10, 100));
 		// once the first page is served, one user is removed at the front and one added
 		// at the end: the total stays 10
@@ -327,7 +351,7 @@ class UapUserReaderTests {
 	}
 
 	@Test
-	void aUserAddedBeforeAPageBoundaryIsNotedAsAShiftAndItsNeighbourHandedOutAgain() {
+	void aUserAddedBeforeAPageBoundaryIsNotedAsAShiftAndItsNeighbourHandedOutAgain() throws Exception {
 		UapStub uap = serve(new UapStub(10, 100));
 		uap.remove(1);
 		uap.afterServing.put(0L, () -> uap.restore(1));
@@ -344,7 +368,7 @@ class UapUserReaderTests {
 	}
 
 	@Test
-	void aPageFetchedAheadThatReportsAnotherTotalIsNotedThoughTheFirstAndLastAgree() {
+	void aPageFetchedAheadThatReportsAnotherTotalIsNotedThoughTheFirstAndLastAgree() throws Exception {
 		UapStub uap = serve(new UapStub(20, 100));
 		// pages of 4 are asked for at 0, 3, 6, 9, 12, 15 and 18
 		uap.totalAt.put(6L, 21L);
@@ -359,7 +383,7 @@ class UapUserReaderTests {
 	}
 
 	@Test
-	void pagesThatMeetAsExpectedNoteNoShift() {
+	void pagesThatMeetAsExpectedNoteNoShift() throws Exception {
 		serve(new UapStub(25, 100));
 		ExecutionContext context = new ExecutionContext();
 
@@ -370,7 +394,7 @@ class UapUserReaderTests {
 			.doesNotContain(UapStub.mobile(24));
 	}
 
-	private UapUser lastUserOf(int users) {
+	private UapUser lastUserOf(int users) throws Exception {
 		UapStub uap = serve(new UapStub(users, 100));
 		List<UapUser> all = readAll(reader(100), new ExecutionContext());
 		uap.skips.clear();
@@ -384,7 +408,7 @@ class UapUserReaderTests {
 
 	private UapUserReader reader(int pageSize, int concurrency) {
 		return new UapUserReader(new PageFetcher(this.client, 1, Duration.ofMillis(1), Duration.ofMillis(1), 1,
-				Duration.ZERO, () -> false, new RequestPacer(0)), pageSize, concurrency);
+				Duration.ZERO, () -> false, new RequestPacer(0)), pageSize, concurrency, () -> false);
 	}
 
 	private UapUserReader reader(int pageSize) {
@@ -392,7 +416,7 @@ class UapUserReaderTests {
 				Duration.ZERO, () -> false, new RequestPacer(0)), pageSize);
 	}
 
-	private static List<UapUser> readAll(UapUserReader reader, ExecutionContext context) {
+	private static List<UapUser> readAll(UapUserReader reader, ExecutionContext context) throws Exception {
 		reader.open(context);
 		List<UapUser> users = new ArrayList<>();
 		for (UapUser user = reader.read(); user != null; user = reader.read()) {
