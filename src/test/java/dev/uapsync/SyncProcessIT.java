@@ -84,6 +84,8 @@ class SyncProcessIT {
 
 		sync.destroyForcibly();
 		assertThat(sync.waitFor(30, TimeUnit.SECONDS)).isTrue();
+		assertThat(Files.readString(syncLog)).as("a progress line per chunk, and the chunks of COMMIT_INTERVAL")
+			.contains("Progress: " + COMMIT_INTERVAL + " of");
 		boolean loadsData = database.url().startsWith("jdbc:mysql:");
 		try (Stream<Path> left = Files.list(this.folder.resolve("tmp"))) {
 			assertThat(left.map((path) -> path.getFileName().toString()))
