@@ -4,8 +4,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Turns SIGTERM (a deploy, {@code docker stop}, Kubernetes) into a graceful stop: the JVM
- * shutdown hook asks the running sync to stop at its next chunk boundary (and a schedule
- * to end), waits until the command has reported the outcome, then ends the JVM with the
+ * shutdown hook asks the running sync to stop before its next page (and a schedule to
+ * end), waits until the command has reported the outcome, then ends the JVM with the
  * command's exit code (1 for a STOPPED sync) rather than the signal's.
  *
  * <p>

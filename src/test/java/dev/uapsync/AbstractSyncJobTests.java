@@ -165,6 +165,18 @@ abstract class AbstractSyncJobTests {
 	}
 
 	@Test
+	void aDryRunThatPassesTheRejectLimitSaysItRecordsNoReject(CapturedOutput output) throws IOException {
+		serve(new DemoUsers(USERS, 7));
+
+		int exitCode = run(Map.of("uap.reject-limit", 5, "uap.page-size", 100), "sync", "--dry-run");
+
+		assertThat(exitCode).isEqualTo(CommandLine.FAILED);
+		assertThat(output.getErr())
+			.contains("allows; a dry run records none in uap_user_reject; the chunk that passed the limit has ")
+			.doesNotContain("of them recorded");
+	}
+
+	@Test
 	void whenTheFirstChunkPassesTheRejectLimitTheMessageNamesItsRejectsSinceNoneIsRecorded(CapturedOutput output)
 			throws IOException {
 		DemoUsers users = new DemoUsers(USERS, 7);

@@ -19,10 +19,11 @@ import dev.uapsync.store.SyncLock;
 
 /**
  * Knows the sync this process runs, and stops it gracefully on request: {@link #stop()}
- * (from the shutdown hook's thread) only raises a flag; the step's own thread sees it at
- * its next chunk boundary, through this {@link StepInterruptionPolicy}, after the chunk
- * in progress has committed, and ends the step as STOPPED, restartable. Nothing but the
- * step thread writes the batch tables. Thread safe.
+ * (from the shutdown hook's thread) only raises a flag; the step's own thread sees it
+ * before its next page: between chunks through this {@link StepInterruptionPolicy},
+ * inside a chunk through the reader, which then rolls the chunk back; either way the step
+ * ends STOPPED, restartable. A retry's wait ends too ({@code PageFetcher}). Nothing but
+ * the step thread writes the batch tables. Thread safe.
  */
 public class RunningSync implements JobExecutionListener, StepInterruptionPolicy, ChunkListener<Object, Object> {
 

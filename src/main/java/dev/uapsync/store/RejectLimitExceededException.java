@@ -19,13 +19,15 @@ public class RejectLimitExceededException extends RuntimeException {
 	 */
 	public static final int NAMED = 5;
 
-	RejectLimitExceededException(long recorded, List<RejectedUser> rolledBack, int limit, long jobExecutionId) {
-		super((recorded + rolledBack.size()) + " records rejected, more than UAP_REJECT_LIMIT=" + limit + " allows; "
-				+ recorded + " of them recorded in uap_user_reject"
-				+ ((recorded > 0) ? " (job_execution_id " + jobExecutionId
-						+ ", and earlier executions of this sync if it was restarted)" : "")
-				+ "; the chunk that passed the limit rolled back with its " + rolledBack.size() + ", "
-				+ ((rolledBack.size() > NAMED) ? "the first " + NAMED + " at " : "at ") + "offset "
+	RejectLimitExceededException(long earlier, boolean dryRun, List<RejectedUser> rolledBack, int limit,
+			long jobExecutionId) {
+		super((earlier + rolledBack.size()) + " records rejected, more than UAP_REJECT_LIMIT=" + limit + " allows; "
+				+ (dryRun ? "a dry run records none in uap_user_reject"
+						: earlier + " of them recorded in uap_user_reject"
+								+ ((earlier > 0) ? " (job_execution_id " + jobExecutionId
+										+ ", and earlier executions of this sync if it was restarted)" : ""))
+				+ "; the chunk that passed the limit " + (dryRun ? "has " : "rolled back with its ") + rolledBack.size()
+				+ ", " + ((rolledBack.size() > NAMED) ? "the first " + NAMED + " at " : "at ") + "offset "
 				+ rolledBack.stream()
 					.limit(NAMED)
 					.map((reject) -> reject.source().offset() + " (" + reject.reason() + ")")

@@ -247,7 +247,8 @@ public class UserWriter implements ItemStreamWriter<SyncItem>, StepExecutionList
 		}
 		long total = this.rejected + rejects.size();
 		if (total > this.rejectLimit) {
-			throw new RejectLimitExceededException(this.rejected, rejects, this.rejectLimit, this.jobExecutionId);
+			throw new RejectLimitExceededException(this.rejected, this.dryRun, rejects, this.rejectLimit,
+					this.jobExecutionId);
 		}
 		if (!this.dryRun) {
 			this.rejectWriter.write(new Chunk<>(rejects));

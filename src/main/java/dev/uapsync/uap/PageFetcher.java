@@ -1,6 +1,7 @@
 package dev.uapsync.uap;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import org.apache.commons.logging.Log;
@@ -32,6 +33,9 @@ import org.springframework.util.backoff.ExponentialBackOff;
 public class PageFetcher {
 
 	private static final Log logger = LogFactory.getLog(PageFetcher.class);
+
+	// how often a retry's wait looks whether the sync is stopping
+	private static final long WAIT_SLICE_MILLIS = 100;
 
 	private final UapClient client;
 
@@ -188,8 +192,37 @@ public class PageFetcher {
 				logger.warn("Retrying the page at offset " + this.offset + " in " + wait + " ms (attempt "
 						+ (this.failures + 1) + " of " + PageFetcher.this.maxAttempts + "): "
 						+ this.lastFailure.getMessage());
-				return wait;
+				// the wait is made here, in slices, so that a stop asked for meanwhile
+				// ends
+				// it (a Retry-After may ask for minutes); the template then sleeps no
+				// more
+				return waitUnlessStopped(wait) ? 0 : BackOffExecution.STOP;
 			};
+		}
+
+		/**
+		 * Waits the given time unless the sync is asked to stop or the thread is
+		 * interrupted first.
+		 * @return whether the whole wait passed
+		 */
+		private boolean waitUnlessStopped(long millis) {
+			long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+			try {
+				for (long left = millis; left > 0; left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime())) {
+					if (PageFetcher.this.stopRequested.getAsBoolean()) {
+						this.endedEarly = "Stopped while waiting to retry the page at offset " + this.offset
+								+ " (shutdown signal)";
+						return false;
+					}
+					Thread.sleep(Math.min(left, WAIT_SLICE_MILLIS));
+				}
+				return true;
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				this.endedEarly = "The request for the page at offset " + this.offset + " was cancelled";
+				return false;
+			}
 		}
 
 	}

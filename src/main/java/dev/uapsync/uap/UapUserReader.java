@@ -175,6 +175,10 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 	@Override
 	public @Nullable UapUser read() throws JobInterruptedException {
 		if (!this.page.hasNext()) {
+			if (atEnd()) {
+				this.exhausted = true;
+				return null;
+			}
 			if (this.stopRequested.getAsBoolean()) {
 				// the step rolls the chunk in progress back and ends STOPPED
 				throw new JobInterruptedException("Stopped by a shutdown signal between two pages");
@@ -189,11 +193,15 @@ public class UapUserReader implements ItemStreamReader<UapUser> {
 		return user;
 	}
 
+	/**
+	 * Whether the read is over without asking for another page: an empty page came, or
+	 * the offset reached the {@code total} of the latest answer.
+	 */
+	private boolean atEnd() {
+		return this.exhausted || (this.lastTotal != UNKNOWN && this.offset >= this.lastTotal);
+	}
+
 	private boolean fetchNextPage() {
-		if (this.exhausted || (this.lastTotal != UNKNOWN && this.offset >= this.lastTotal)) {
-			this.exhausted = true;
-			return false;
-		}
 		UapPage next = this.prefetch.fetch(this.offset, this.lastTotal);
 		if (this.firstTotal == UNKNOWN) {
 			this.firstTotal = next.total();

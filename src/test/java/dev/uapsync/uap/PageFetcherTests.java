@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import mockwebserver3.MockResponse;
@@ -199,6 +200,23 @@ class PageFetcherTests {
 
 		assertThatExceptionOfType(UapException.class).isThrownBy(() -> fetcher(5).fetch(100, 100))
 			.withMessageStartingWith("Stopped before retrying the page at offset 100 (shutdown signal)");
+		assertThat(this.server.getRequestCount()).isEqualTo(1);
+	}
+
+	@Test
+	void aStopAskedForDuringARetryAfterWaitEndsTheWaitAndSendsNoOtherRequest() throws Exception {
+		this.server.enqueue(new MockResponse.Builder().code(429).addHeader("Retry-After", "4").build());
+		answer(200, PAGE);
+		CompletableFuture<Void> stop = CompletableFuture.runAsync(() -> this.stopping = true,
+				CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS));
+		long start = System.nanoTime();
+
+		assertThatExceptionOfType(UapException.class).isThrownBy(() -> fetcher(5).fetch(100, 100))
+			.withMessageStartingWith("Stopped while waiting to retry the page at offset 100 (shutdown signal)");
+
+		stop.get();
+		assertThat(Duration.ofNanos(System.nanoTime() - start)).as("ended well before the 4 s asked for")
+			.isLessThan(Duration.ofSeconds(2));
 		assertThat(this.server.getRequestCount()).isEqualTo(1);
 	}
 

@@ -81,6 +81,26 @@ class UapUserReaderTests {
 	}
 
 	@Test
+	void aStopAskedForOnceTheLastUserIsReadStillEndsTheReadNormally() throws Exception {
+		serve(new UapStub(10, 100));
+		AtomicBoolean stop = new AtomicBoolean();
+		UapUserReader reader = new UapUserReader(new PageFetcher(this.client, 1, Duration.ofMillis(1),
+				Duration.ofMillis(1), 1, Duration.ZERO, () -> false, new RequestPacer(0)), 4, 1, stop::get);
+		reader.open(new ExecutionContext());
+		List<Long> offsets = new ArrayList<>();
+		for (int i = 0; i < 10; i++) {
+			offsets.add(reader.read().offset());
+		}
+		stop.set(true);
+
+		// the offset has reached the total: the end, not an interruption that would roll
+		// the last chunk back
+		assertThat(reader.read()).isNull();
+		reader.close();
+		assertThat(offsets).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
+	}
+
+	@Test
 	void shortPageFromAServerThatClampsTheLimitIsNotTheEnd() throws Exception {
 		UapStub uap = serve(new UapStub(10, 3));
 
