@@ -198,8 +198,12 @@ public class UapClient {
 			throw UapException.permanent("UAP refused the " + where + " with HTTP " + status.value() + ": "
 					+ detail(bytes) + "; if it objects to limit, lower UAP_PAGE_SIZE");
 		}
-		throw UapException.retryable("UAP failed the " + where + " with HTTP " + status.value() + ": " + snippet(bytes),
-				null);
+		// a 503 may say when to come back (maintenance), as a 429 does
+		Duration retryAfter = (status.value() == 503)
+				? RetryAfter.parse(headers.getFirst(HttpHeaders.RETRY_AFTER), Instant.now()) : null;
+		throw new UapException("UAP failed the " + where + " with HTTP " + status.value()
+				+ ((retryAfter != null) ? ", asking to wait " + retryAfter.toMillis() + " ms" : "") + ": "
+				+ snippet(bytes), true, retryAfter, null);
 	}
 
 	private static UapException tooManyRequests(String where, @Nullable Duration retryAfter) {

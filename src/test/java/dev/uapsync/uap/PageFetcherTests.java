@@ -128,6 +128,16 @@ class PageFetcherTests {
 	}
 
 	@Test
+	void serviceUnavailableWaitsAsRetryAfterSaysToo(CapturedOutput output) {
+		this.server.enqueue(new MockResponse.Builder().code(503).addHeader("Retry-After", "1").body("down").build());
+		answer(200, PAGE);
+
+		assertThat(fetcher(3).fetch(0, 100).users()).hasSize(1);
+		assertThat(output.getOut()).contains("Retrying the page at offset 0 in 1000 ms (attempt 2 of 3)")
+			.contains("HTTP 503, asking to wait 1000 ms: down");
+	}
+
+	@Test
 	void rejectedTokenIsNotRetried() {
 		answer(401, "{\"detail\":\"bad token\"}");
 		answer(200, PAGE);
