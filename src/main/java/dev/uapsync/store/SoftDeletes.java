@@ -129,17 +129,9 @@ public class SoftDeletes {
 	 * @return the count
 	 */
 	public long listedUsers(long instance) {
-		return listedUsers("=", instance);
-	}
-
-	/**
-	 * Counts the users listed by the passes whose job instance compares so with the one
-	 * given.
-	 */
-	private long listedUsers(String comparison, long instance) {
 		Long listed = this.jdbc.queryForObject(
-				"SELECT COALESCE(SUM(users), 0) FROM uap_sync_seen_list WHERE job_instance_id " + comparison + " ?",
-				Long.class, instance);
+				"SELECT COALESCE(SUM(users), 0) FROM uap_sync_seen_list WHERE job_instance_id = ?", Long.class,
+				instance);
 		return (listed != null) ? listed : 0;
 	}
 
@@ -159,13 +151,14 @@ public class SoftDeletes {
 	 * @return how many were handed on
 	 */
 	private long scan(long instance, Consumer<List<String>> unseen) {
-		long total = listedUsers(">=", instance);
-		Long lists = this.jdbc.queryForObject("SELECT COUNT(*) FROM uap_sync_seen_list WHERE job_instance_id >= ?",
-				Long.class, instance);
+		// the users listed by this pass and later ones, and in how many lists
+		long[] listed = this.jdbc.queryForObject(
+				"SELECT COALESCE(SUM(users), 0), COUNT(*) FROM uap_sync_seen_list WHERE job_instance_id >= ?",
+				(rs, row) -> new long[] { rs.getLong(1), rs.getLong(2) }, instance);
+		long total = listed[0];
 		// as many lists at a time as hold about LISTED_MOBILES, so that large chunks do
 		// not make large reads
-		int atATime = (int) Math.max(1,
-				Math.min(LISTS, LISTED_MOBILES * ((lists != null) ? lists : 0) / Math.max(total, 1)));
+		int atATime = (int) Math.max(1, Math.min(LISTS, LISTED_MOBILES * listed[1] / Math.max(total, 1)));
 		int partitions = (int) (total / this.partitionUsers + 1);
 		long count = 0;
 		for (int partition = 0; partition < partitions; partition++) {

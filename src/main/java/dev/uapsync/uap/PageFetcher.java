@@ -192,10 +192,8 @@ public class PageFetcher {
 				logger.warn("Retrying the page at offset " + this.offset + " in " + wait + " ms (attempt "
 						+ (this.failures + 1) + " of " + PageFetcher.this.maxAttempts + "): "
 						+ this.lastFailure.getMessage());
-				// the wait is made here, in slices, so that a stop asked for meanwhile
-				// ends
-				// it (a Retry-After may ask for minutes); the template then sleeps no
-				// more
+				// waited here, in slices, so that a stop ends even a Retry-After of
+				// minutes; the template then sleeps no more
 				return waitUnlessStopped(wait) ? 0 : BackOffExecution.STOP;
 			};
 		}

@@ -63,8 +63,7 @@ class UapUserReaderTests {
 	void aStopAskedForEndsTheReadAtTheNextPageBoundaryWithoutAskingForThatPage() throws Exception {
 		UapStub uap = serve(new UapStub(10, 100));
 		AtomicBoolean stop = new AtomicBoolean();
-		UapUserReader reader = new UapUserReader(new PageFetcher(this.client, 1, Duration.ofMillis(1),
-				Duration.ofMillis(1), 1, Duration.ZERO, () -> false, new RequestPacer(0)), 4, 1, stop::get);
+		UapUserReader reader = new UapUserReader(fetcher(), 4, 1, stop::get);
 		reader.open(new ExecutionContext());
 		assertThat(reader.read()).extracting(UapUser::offset).isEqualTo(0L);
 		stop.set(true);
@@ -84,8 +83,7 @@ class UapUserReaderTests {
 	void aStopAskedForOnceTheLastUserIsReadStillEndsTheReadNormally() throws Exception {
 		serve(new UapStub(10, 100));
 		AtomicBoolean stop = new AtomicBoolean();
-		UapUserReader reader = new UapUserReader(new PageFetcher(this.client, 1, Duration.ofMillis(1),
-				Duration.ofMillis(1), 1, Duration.ZERO, () -> false, new RequestPacer(0)), 4, 1, stop::get);
+		UapUserReader reader = new UapUserReader(fetcher(), 4, 1, stop::get);
 		reader.open(new ExecutionContext());
 		List<Long> offsets = new ArrayList<>();
 		for (int i = 0; i < 10; i++) {
@@ -427,13 +425,16 @@ class UapUserReaderTests {
 	}
 
 	private UapUserReader reader(int pageSize, int concurrency) {
-		return new UapUserReader(new PageFetcher(this.client, 1, Duration.ofMillis(1), Duration.ofMillis(1), 1,
-				Duration.ZERO, () -> false, new RequestPacer(0)), pageSize, concurrency, () -> false);
+		return new UapUserReader(fetcher(), pageSize, concurrency, () -> false);
 	}
 
 	private UapUserReader reader(int pageSize) {
-		return new UapUserReader(new PageFetcher(this.client, 1, Duration.ofMillis(1), Duration.ofMillis(1), 1,
-				Duration.ZERO, () -> false, new RequestPacer(0)), pageSize);
+		return new UapUserReader(fetcher(), pageSize);
+	}
+
+	private PageFetcher fetcher() {
+		return new PageFetcher(this.client, 1, Duration.ofMillis(1), Duration.ofMillis(1), 1, Duration.ZERO,
+				() -> false, new RequestPacer(0));
 	}
 
 	private static List<UapUser> readAll(UapUserReader reader, ExecutionContext context) throws Exception {
